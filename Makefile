@@ -1,0 +1,127 @@
+# certmill — one GNU Makefile for the whole tree.
+# Targets: all test up down run bench fuzz install clean.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  ?= $(PREFIX)/bin
+
+CC      ?= cc
+PKGS    := libcurl openssl libpq jansson libidn2
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wformat=2 -Wvla
+CPPFLAGS_ALL := -D_GNU_SOURCE -Iengine -Idb -Ifcgi $(PKG_CFLAGS)
+CFLAGS_ALL   := -std=c17 $(WARN) -g -fPIE
+LDLIBS_ALL   := $(PKG_LIBS) -lfcgi -lpthread
+
+# Two builds side by side: release (build/) and sanitized (build/asan/).
+VARIANT ?= release
+ifeq ($(VARIANT),asan)
+  OUT     := build/asan
+  OPTFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+  OUT     := build
+  OPTFLAGS := -O2
+endif
+
+ENGINE_SRC := $(wildcard engine/base/*.c engine/crypto/*.c engine/ident/*.c engine/acme/*.c engine/keys/*.c)
+DB_SRC     := $(wildcard db/*.c)
+FCGI_SRC   := $(wildcard fcgi/*.c)
+WORKER_SRC := $(wildcard engine/worker/*.c)
+CLI_SRC    := $(wildcard engine/cli/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
+
+ENGINE_LIB := $(OUT)/lib/libcmengine.a
+DB_LIB     := $(OUT)/lib/libcmdb.a
+BINS       := $(OUT)/bin/certmill-fcgi $(OUT)/bin/certmill-worker $(OUT)/bin/certmill
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRC))
+
+.PHONY: all asan unit test up down run bench fuzz install clean deps
+.DEFAULT_GOAL := all
+
+all: $(BINS)
+
+$(OUT)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS_ALL) $(OPTFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(ENGINE_LIB): $(call obj,$(ENGINE_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# Migrations are embedded in the programs so an installed `certmill migrate` needs no files.
+SQL_FILES := $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
+$(OUT)/gen/db_migrations.c: $(SQL_FILES) scripts/embed-sql.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-sql.sh $@ $(SQL_FILES)
+
+$(OUT)/obj/gen/db_migrations.o: $(OUT)/gen/db_migrations.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS_ALL) $(OPTFLAGS) $(CFLAGS) -c $< -o $@
+
+$(DB_LIB): $(call obj,$(DB_SRC)) $(OUT)/obj/gen/db_migrations.o
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(OUT)/bin/certmill-fcgi: $(call obj,$(FCGI_SRC)) $(DB_LIB) $(ENGINE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(OPTFLAGS) -pie -o $@ $^ $(LDLIBS_ALL) $(LDFLAGS)
+
+$(OUT)/bin/certmill-worker: $(call obj,$(WORKER_SRC)) $(DB_LIB) $(ENGINE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(OPTFLAGS) -pie -o $@ $^ $(LDLIBS_ALL) $(LDFLAGS)
+
+$(OUT)/bin/certmill: $(call obj,$(CLI_SRC)) $(DB_LIB) $(ENGINE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(OPTFLAGS) -pie -o $@ $^ $(LDLIBS_ALL) $(LDFLAGS)
+
+# Unit tests link the engine and the fcgi/worker objects other than their mains.
+FCGI_LIBOBJ := $(call obj,$(filter-out fcgi/main.c,$(FCGI_SRC)))
+WORKER_LIBOBJ := $(call obj,$(filter-out engine/worker/main.c,$(WORKER_SRC)))
+$(OUT)/tests/%: tests/unit/%.c $(FCGI_LIBOBJ) $(WORKER_LIBOBJ) $(DB_LIB) $(ENGINE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS_ALL) $(OPTFLAGS) -Wno-missing-prototypes -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS_ALL) $(LDFLAGS)
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; (cd tests/unit && ../../$$t); done
+
+deps:
+	@scripts/deps.sh
+
+asan:
+	$(MAKE) VARIANT=asan all
+
+# make test: install what is missing, sanitized build, unit tests, integration tests on a private stack.
+test: deps
+	$(MAKE) VARIANT=asan all unit
+	$(MAKE) all
+	scripts/test.sh
+
+up: deps all
+	scripts/stack.sh up
+
+down:
+	scripts/stack.sh down
+
+run: up
+	scripts/demo.sh
+
+bench: deps all
+	@echo "make bench: not implemented yet (issue 7)"; exit 1
+
+fuzz:
+	@echo "make fuzz: not implemented yet (issue 6)"; exit 1
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,26 @@
+/* api_challenge — the HTTP-01 responder's lookup by token. */
+#include "db_api.h"
+#include "db_internal.h"
+
+#include "base/xalloc.h"
+
+/* Finds the key authorization a pending http-01 challenge must answer with. */
+enum db_rc db_api_challenge_key_authorization(struct db *db, const char *token, char **key_authorization)
+{
+    /* Only while pending: once the CA has decided, the token stops answering. */
+    static const char sql[] = "SELECT key_authorization FROM authorizations"
+                              " WHERE token = $1 AND challenge_type = 'http-01' AND status = 'pending'"
+                              " AND key_authorization IS NOT NULL LIMIT 1";
+    const char *params[1] = { token };
+    enum db_rc rc;
+    *key_authorization = NULL;
+    PGresult *res = db_exec(db, sql, 1, params, NULL, NULL, &rc);
+    if (!res)
+        return rc;
+    if (PQntuples(res) == 1)
+        *key_authorization = xstrdup(PQgetvalue(res, 0, 0));
+    else
+        rc = DB_NOTFOUND;
+    PQclear(res);
+    return rc;
+}

@@ -1,0 +1,151 @@
+/* api_orders — the API's order queries: create (with its job), idempotent lookup, get, list. */
+#include "db_api.h"
+#include "db_internal.h"
+
+#include "base/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The columns of an order as the API shows it (list rows leave out authorizations). */
+#define DB_API_ORDER_COLS                                                                                   \
+    "o.id, o.status, o.domains, o.challenge, o.key_type, o.ca, o.profile, o.customer_ref, o.auto_renew"
+#define DB_API_ORDER_TAIL "o.problem, o.certificate_id, o.created_at, o.updated_at"
+
+/* Inserts the order row and returns its id; part of db_api_order_create's transaction. */
+static enum db_rc db_api_order_insert(struct db *db, const struct db_api_order_new *o, char **id)
+{
+    /* The names arrive as one JSON array so no array literal is ever built by hand. */
+    static const char sql[] =
+        "INSERT INTO orders (tenant_id, domains, challenge, key_type, ca, profile, customer_ref, auto_renew,"
+        " idempotency_key, request_hash)"
+        " VALUES ($1, ARRAY(SELECT d FROM json_array_elements_text($2::json) WITH ORDINALITY AS t(d, n)"
+        " ORDER BY n), $3, $4, $5, $6, $7, $8::boolean, $9, $10) RETURNING id";
+    char *domains = json_dumps(o->domains, JSON_COMPACT);
+    const char *params[10] = { o->tenant_id, domains, o->challenge, o->key_type, o->ca, o->profile,
+                               o->customer_ref, o->auto_renew ? "true" : "false", o->idempotency_key,
+                               o->idempotency_key ? (const char *)o->request_hash : NULL };
+    const int lens[10] = { [9] = DB_API_HASH_LEN };
+    const int binary[10] = { [9] = 1 };
+    enum db_rc rc;
+    PGresult *res = db_exec(db, sql, 10, params, lens, binary, &rc);
+    free(domains);
+    if (!res)
+        return rc;
+    *id = xstrdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return DB_OK;
+}
+
+/* Queues the order's first step; the insert trigger notifies idle workers. */
+static enum db_rc db_api_order_queue(struct db *db, const char *order_id)
+{
+    static const char sql[] = "INSERT INTO jobs (order_id) VALUES ($1)";
+    const char *params[1] = { order_id };
+    enum db_rc rc;
+    PGresult *res = db_exec(db, sql, 1, params, NULL, NULL, &rc);
+    PQclear(res);
+    return rc;
+}
+
+/* Inserts an order and its job atomically. */
+enum db_rc db_api_order_create(struct db *db, const struct db_api_order_new *o, char **id)
+{
+    *id = NULL;
+    enum db_rc rc = db_begin(db);
+    if (rc != DB_OK)
+        return rc;
+    rc = db_api_order_insert(db, o, id);
+    if (rc == DB_OK)
+        rc = db_api_order_queue(db, *id);
+    if (rc == DB_OK)
+        rc = db_commit(db);
+    else
+        db_rollback(db);
+    if (rc != DB_OK) {
+        free(*id);
+        *id = NULL;
+    }
+    return rc;
+}
+
+/* Finds the order made earlier with the same Idempotency-Key. */
+enum db_rc db_api_order_by_idempotency(struct db *db, const char *tenant_id, const char *key, char **id,
+                                       unsigned char hash[DB_API_HASH_LEN])
+{
+    static const char sql[] = "SELECT id, request_hash FROM orders WHERE tenant_id = $1 AND idempotency_key = $2";
+    const char *params[2] = { tenant_id, key };
+    enum db_rc rc;
+    *id = NULL;
+    memset(hash, 0, DB_API_HASH_LEN);
+    PGresult *res = db_exec(db, sql, 2, params, NULL, NULL, &rc);
+    if (!res)
+        return rc;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return DB_NOTFOUND;
+    }
+    *id = xstrdup(PQgetvalue(res, 0, 0));
+    unsigned char *h = NULL;
+    size_t n = 0;
+    /* A missing or odd-sized hash compares unequal to every request: all zeroes. */
+    if (db_get_bytea(res, 0, 1, &h, &n) && n == DB_API_HASH_LEN)
+        memcpy(hash, h, DB_API_HASH_LEN);
+    free(h);
+    PQclear(res);
+    return DB_OK;
+}
+
+/* Reads one order with its authorizations. */
+enum db_rc db_api_order_get(struct db *db, const char *tenant_id, const char *id, json_t **out)
+{
+    /* json_build_object keeps the key order; the challenge falls back to the order's until the worker sets it. */
+    static const char sql[] =
+        "SELECT " DB_API_ORDER_COLS ","
+        " COALESCE((SELECT json_agg(json_build_object('domain', a.domain, 'wildcard', a.wildcard,"
+        " 'status', a.status, 'challenge', COALESCE(a.challenge_type, o.challenge)) ORDER BY a.id)"
+        " FROM authorizations a WHERE a.order_id = o.id), '[]'::json) AS authorizations, " DB_API_ORDER_TAIL
+        " FROM orders o WHERE o.tenant_id = $1 AND o.id = $2";
+    const char *params[2] = { tenant_id, id };
+    enum db_rc rc;
+    *out = NULL;
+    PGresult *res = db_exec(db, sql, 2, params, NULL, NULL, &rc);
+    if (!res)
+        return rc;
+    if (PQntuples(res) == 1)
+        *out = db_row_json(res, 0);
+    else
+        rc = DB_NOTFOUND;
+    PQclear(res);
+    return rc;
+}
+
+/* Reads one page of orders, newest first, after the cursor. */
+enum db_rc db_api_order_list(struct db *db, const char *tenant_id, const struct db_api_order_filter *f,
+                             const struct db_api_page *page, json_t **rows)
+{
+    /* Row comparison on (created_at, id) follows the orders_tenant_created index. */
+    static const char sql[] =
+        "SELECT " DB_API_ORDER_COLS ", " DB_API_ORDER_TAIL ","
+        " (extract(epoch FROM o.created_at) * 1000000)::bigint AS " DB_API_CURSOR_KEY
+        " FROM orders o WHERE o.tenant_id = $1"
+        " AND ($2::text IS NULL OR o.status = $2)"
+        " AND ($3::text IS NULL OR o.customer_ref = $3)"
+        " AND ($4::bigint IS NULL OR (o.created_at, o.id) <"
+        " (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::text))"
+        " ORDER BY o.created_at DESC, o.id DESC LIMIT $6::integer";
+    char cursor[32], limit[16];
+    snprintf(cursor, sizeof cursor, "%lld", page->cursor_us);
+    snprintf(limit, sizeof limit, "%d", page->limit + 1);
+    const char *params[6] = { tenant_id, f->status, f->customer_ref, page->has_cursor ? cursor : NULL,
+                              page->has_cursor ? page->cursor_id : NULL, limit };
+    enum db_rc rc;
+    *rows = NULL;
+    PGresult *res = db_exec(db, sql, 6, params, NULL, NULL, &rc);
+    if (!res)
+        return rc;
+    *rows = db_rows_json(res);
+    PQclear(res);
+    return DB_OK;
+}

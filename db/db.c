@@ -1,0 +1,158 @@
+/* db — connection handling, transactions and statement execution. */
+#include "db_internal.h"
+
+#include "base/log.h"
+#include "base/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Sets the session defaults every statement relies on: UTC timestamps, and a bound on any statement. */
+static bool db_session_setup(PGconn *conn)
+{
+    PGresult *res = PQexec(conn, "SET TIME ZONE 'UTC'; SET statement_timeout = '" DB_STATEMENT_TIMEOUT "'");
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    return ok;
+}
+
+/* Opens a connection with the given conninfo. */
+struct db *db_open(const char *conninfo, char *err, size_t errlen)
+{
+    PGconn *conn = PQconnectdb(conninfo);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        /* libpq's message names host and port, never the password. */
+        snprintf(err, errlen, "cannot connect to the database: %s", PQerrorMessage(conn));
+        /* libpq's message spans lines; a log record is one line. */
+        for (char *p = err; *p; p++)
+            if (*p == '\n' || *p == '\r')
+                *p = ' ';
+        size_t n = strlen(err);
+        while (n && err[n - 1] == ' ')
+            err[--n] = '\0';
+        PQfinish(conn);
+        return NULL;
+    }
+    if (!db_session_setup(conn)) {
+        snprintf(err, errlen, "cannot set up the database session: %s", PQerrorMessage(conn));
+        PQfinish(conn);
+        return NULL;
+    }
+    struct db *db = xcalloc(1, sizeof *db);
+    db->conn = conn;
+    db->conninfo = xstrdup(conninfo);
+    return db;
+}
+
+/* Closes the connection and frees db. */
+void db_close(struct db *db)
+{
+    if (!db)
+        return;
+    PQfinish(db->conn);
+    xfree_secret(db->conninfo, strlen(db->conninfo));
+    free(db);
+}
+
+/* Re-establishes a lost connection (after a restart or failover of PostgreSQL). */
+bool db_ensure(struct db *db)
+{
+    if (PQstatus(db->conn) == CONNECTION_OK && !db->down)
+        return true;
+    PQreset(db->conn);
+    if (PQstatus(db->conn) != CONNECTION_OK || !db_session_setup(db->conn)) {
+        db->down = true;
+        return false;
+    }
+    log_info("database connection re-established");
+    db->down = false;
+    db->in_tx = false;
+    if (db->listening) {
+        PGresult *res = PQexec(db->conn, "LISTEN certmill_jobs");
+        PQclear(res);
+    }
+    return true;
+}
+
+/* Tells whether the last statement failed for want of a connection. */
+bool db_is_down(const struct db *db)
+{
+    return db->down || PQstatus(db->conn) != CONNECTION_OK;
+}
+
+/* The connection's socket. */
+int db_socket(const struct db *db)
+{
+    return PQsocket(db->conn);
+}
+
+/* Runs one parameterised statement and classifies a failure. */
+PGresult *db_exec(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
+                  const int *binary, enum db_rc *rc)
+{
+    *rc = DB_OK;
+    if (!db->in_tx && !db_ensure(db)) {
+        *rc = DB_UNAVAILABLE;
+        return NULL;
+    }
+    PGresult *res = PQexecParams(db->conn, sql, n, NULL, params, lens, binary, 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return res;
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    if (state && strcmp(state, "23505") == 0) {
+        *rc = DB_CONFLICT;
+    } else {
+        *rc = DB_UNAVAILABLE;
+        if (PQstatus(db->conn) != CONNECTION_OK)
+            db->down = true;
+        char first[160], msg[300];
+        log_safe(first, sizeof first, sql);
+        log_safe(msg, sizeof msg, PQresultErrorMessage(res));
+        log_error("database: %s (sqlstate %s) in: %s", msg, state ? state : "-", first);
+    }
+    PQclear(res);
+    return NULL;
+}
+
+/* Runs a statement without parameters or results (transaction control). */
+static enum db_rc db_simple(struct db *db, const char *sql)
+{
+    enum db_rc rc;
+    PGresult *res = db_exec(db, sql, 0, NULL, NULL, NULL, &rc);
+    PQclear(res);
+    return rc;
+}
+
+/* Starts a transaction. */
+enum db_rc db_begin(struct db *db)
+{
+    enum db_rc rc = db_simple(db, "BEGIN");
+    db->in_tx = rc == DB_OK;
+    return rc;
+}
+
+/* Commits the open transaction. */
+enum db_rc db_commit(struct db *db)
+{
+    enum db_rc rc = db_simple(db, "COMMIT");
+    db->in_tx = false;
+    return rc;
+}
+
+/* Rolls back the open transaction, if any; a failure here only matters for the next statement. */
+void db_rollback(struct db *db)
+{
+    if (PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+        PGresult *res = PQexec(db->conn, "ROLLBACK");
+        PQclear(res);
+    }
+    db->in_tx = false;
+}
+
+/* SELECT 1, for /healthz and /readyz. */
+enum db_rc db_ping(struct db *db)
+{
+    return db_simple(db, "SELECT 1");
+}

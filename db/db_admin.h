@@ -1,0 +1,23 @@
+/* db_admin — the queries of the admin CLI: tenants and API keys. */
+#ifndef CM_DB_ADMIN_H
+#define CM_DB_ADMIN_H
+
+#include "db.h"
+
+/*
+ * Creates a tenant and its first API key (the key's SHA-256) in one transaction.
+ * *out = {"id", "name", "created_at", "key_id"}. DB_CONFLICT when the name is taken.
+ */
+enum db_rc db_tenant_create(struct db *db, const char *name, const unsigned char key_hash[32], json_t **out);
+/* Finds a tenant by id or by name: *out = {"id", "name", "created_at"}. */
+enum db_rc db_tenant_find(struct db *db, const char *id_or_name, json_t **out);
+/* Lists tenants with their number of live keys and orders. */
+enum db_rc db_tenant_list(struct db *db, json_t **out);
+/* Adds an API key to a tenant: *out = {"id", "tenant_id", "created_at"}. */
+enum db_rc db_apikey_create(struct db *db, const char *tenant_id, const unsigned char key_hash[32], json_t **out);
+/* Revokes a key (idempotent for a revoked key); DB_NOTFOUND when there is no such key. */
+enum db_rc db_apikey_revoke(struct db *db, const char *key_id, json_t **out);
+/* Lists a tenant's orders, newest first (for `certmill order list`). */
+enum db_rc db_order_list_admin(struct db *db, const char *tenant_id, int limit, json_t **out);
+
+#endif

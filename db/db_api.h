@@ -1,0 +1,97 @@
+/*
+ * db_api — the queries of the HTTP API (certmill-fcgi): key lookup, orders,
+ * certificates and the HTTP-01 responder. Every query on tenant data is scoped with
+ * `WHERE tenant_id = $1`, so another tenant's id is simply DB_NOTFOUND.
+ *
+ * Objects come back as jansson objects keyed by the API's field names (the SQL
+ * aliases), ready to be sent; list rows carry one extra integer member,
+ * DB_API_CURSOR_KEY (created_at in microseconds since the epoch), for the caller's
+ * keyset cursor.
+ */
+#ifndef CM_DB_API_H
+#define CM_DB_API_H
+
+#include "db.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define DB_API_HASH_LEN 32 /* SHA-256 */
+#define DB_API_CURSOR_KEY "cursor_us"
+
+/* --- api_auth.c --- */
+
+/* Finds the tenant of a non-revoked API key by the SHA-256 of the key; *tenant_id is the caller's. */
+enum db_rc db_api_key_tenant(struct db *db, const unsigned char hash[DB_API_HASH_LEN], char **tenant_id);
+
+/* --- api_orders.c --- */
+
+/* A validated new order (every string already checked by the API). */
+struct db_api_order_new {
+    const char *tenant_id;
+    const json_t *domains;         /* array of normalised names, in request order */
+    const char *challenge;
+    const char *key_type;
+    const char *ca;
+    const char *profile;           /* NULL: none */
+    const char *customer_ref;      /* NULL: none */
+    bool auto_renew;
+    const char *idempotency_key;   /* NULL: none */
+    const unsigned char *request_hash; /* DB_API_HASH_LEN bytes, with idempotency_key */
+};
+
+/* Keyset position and page size of a list (newest first on created_at, id). */
+struct db_api_page {
+    int limit;          /* rows wanted; the query fetches limit + 1 to see if more follow */
+    bool has_cursor;
+    long long cursor_us; /* created_at of the last row seen, microseconds since the epoch */
+    const char *cursor_id;
+};
+
+struct db_api_order_filter {
+    const char *status;       /* NULL: any */
+    const char *customer_ref; /* NULL: any */
+};
+
+/*
+ * Inserts the order and its jobs row in one transaction (the jobs insert wakes the
+ * workers). *id is the new order's id (caller frees). DB_CONFLICT when the tenant
+ * already used idempotency_key; nothing is left behind on any failure.
+ */
+enum db_rc db_api_order_create(struct db *db, const struct db_api_order_new *o, char **id);
+/* Finds the order made with an Idempotency-Key; *id (caller frees) and its request hash. */
+enum db_rc db_api_order_by_idempotency(struct db *db, const char *tenant_id, const char *key, char **id,
+                                       unsigned char hash[DB_API_HASH_LEN]);
+/* The order's API representation, with its authorizations. */
+enum db_rc db_api_order_get(struct db *db, const char *tenant_id, const char *id, json_t **out);
+/* A page of orders (without authorizations), newest first; *rows is an array. */
+enum db_rc db_api_order_list(struct db *db, const char *tenant_id, const struct db_api_order_filter *f,
+                             const struct db_api_page *page, json_t **rows);
+
+/* --- api_certs.c --- */
+
+struct db_api_cert_filter {
+    const char *status; /* NULL: any */
+    const char *domain; /* normalised name the certificate must cover; NULL: any */
+};
+
+/* The certificate's representation: id, order_id, domains, serial, validity, status, ca,
+ * key_type, certificate_pem, chain_pem, created_at (fullchain_pem is the caller's). */
+enum db_rc db_api_cert_get(struct db *db, const char *tenant_id, const char *id, json_t **out);
+/* A page of certificates without PEM text, newest first; *rows is an array. */
+enum db_rc db_api_cert_list(struct db *db, const char *tenant_id, const struct db_api_cert_filter *f,
+                            const struct db_api_page *page, json_t **rows);
+/*
+ * The sealed private key of a certificate: *blob NULL (and DB_OK) when certmill made
+ * none. *key_type, *order_id and *blob are the caller's.
+ */
+enum db_rc db_api_cert_key(struct db *db, const char *tenant_id, const char *id, char **key_type,
+                           char **order_id, unsigned char **blob, size_t *len);
+
+/* --- api_challenge.c --- */
+
+/* The key authorization of a pending http-01 challenge with this token (no tenant: the CA asks). */
+enum db_rc db_api_challenge_key_authorization(struct db *db, const char *token, char **key_authorization);
+
+#endif

@@ -1,0 +1,34 @@
+/* db_internal — helpers shared by the db/ files only; nothing outside db/ includes this. */
+#ifndef CM_DB_INTERNAL_H
+#define CM_DB_INTERNAL_H
+
+#include "db.h"
+
+#include <libpq-fe.h>
+
+/* Bound on any one statement (set per session, restored after the rare unbounded lock wait). */
+#define DB_STATEMENT_TIMEOUT "15s"
+
+struct db {
+    PGconn *conn;
+    char *conninfo;
+    bool down;
+    bool in_tx;
+    bool listening; /* LISTEN certmill_jobs is re-issued after a reconnect */
+};
+
+/*
+ * Runs a parameterised statement (text parameters, NULL allowed; lens only for bytea
+ * params with binary[i] = 1, NULL otherwise; results are always text). Returns the result (caller PQclear's) or NULL after logging;
+ * *rc tells DB_CONFLICT for unique violations and DB_UNAVAILABLE otherwise.
+ */
+PGresult *db_exec(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
+                  const int *binary, enum db_rc *rc);
+/* Converts row r of res into a JSON object keyed by column name. */
+json_t *db_row_json(const PGresult *res, int r);
+/* Converts every row of res into a JSON array of objects. */
+json_t *db_rows_json(const PGresult *res);
+/* Decodes a bytea column of row r into a fresh buffer; false when NULL. */
+bool db_get_bytea(const PGresult *res, int r, int col, unsigned char **out, size_t *len);
+
+#endif

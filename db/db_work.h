@@ -1,0 +1,112 @@
+/*
+ * db_work — the worker's queries: claiming due steps with a lease and fencing token,
+ * reading an order, and writing a step's outcome. Calls marked "(tx)" run inside a
+ * transaction the caller opened with db_begin and fenced with db_job_fence_check.
+ */
+#ifndef CM_DB_WORK_H
+#define CM_DB_WORK_H
+
+#include "db.h"
+
+#include <stddef.h>
+
+struct db_job {
+    long long id;
+    char order_id[64];
+    long long fence;  /* the claim's token: commits are refused once it has moved on */
+    int attempts;     /* consecutive failed tries of the current step */
+    int polls;        /* polls of a CA object still in progress */
+};
+
+/* Claims the oldest due, unleased (or lease-expired) job: FOR UPDATE SKIP LOCKED. DB_NOTFOUND: none due. */
+enum db_rc db_job_claim(struct db *db, const char *owner, int lease_seconds, struct db_job *job);
+/* Milliseconds until the next job falls due (0 when one is due now, -1 when the queue is empty). */
+enum db_rc db_job_next_due(struct db *db, long *ms);
+/* (tx) Locks the job row and checks that our claim still holds; DB_NOTFOUND when it does not. */
+enum db_rc db_job_fence_check(struct db *db, const struct db_job *job);
+/* (tx) Sets the job due again after delay_ms, releasing the lease; attempts and polls as given. */
+enum db_rc db_job_reschedule(struct db *db, const struct db_job *job, long delay_ms, int attempts, int polls,
+                             const char *last_error);
+/* (tx) Removes the job: the order reached a final state. */
+enum db_rc db_job_delete(struct db *db, const struct db_job *job);
+/* Gives the job back without counting a try (worker stopping). */
+enum db_rc db_job_release(struct db *db, const struct db_job *job);
+
+/* LISTEN for new jobs. */
+enum db_rc db_job_listen(struct db *db);
+/* Waits up to timeout_ms for a notification; true when one arrived. */
+bool db_job_wait(struct db *db, long timeout_ms);
+
+/*
+ * Reads an order for the worker: *order gets the row (id, tenant_id, status, step, domains,
+ * challenge, key_type, ca, acme_order_url, finalize_url, cert_url, certificate_id);
+ * *authzs its authorizations (id, url, domain, wildcard, status, challenge_type, challenge_url,
+ * token, key_authorization, responded); *key and *keylen the sealed certificate key or NULL.
+ */
+enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **order, json_t **authzs,
+                              unsigned char **key, size_t *keylen);
+/* (tx) Moves the order to status/step; problem (may be NULL) is stored as jsonb. */
+enum db_rc db_work_order_state(struct db *db, const char *order_id, const char *status, const char *step,
+                               const json_t *problem);
+/* (tx) Stores the ACME order and finalize URLs: done first, so a repeated step resumes this order. */
+enum db_rc db_work_order_acme(struct db *db, const char *order_id, const char *order_url, const char *finalize_url);
+/* (tx) Stores the certificate URL once the CA gave it. */
+enum db_rc db_work_order_cert_url(struct db *db, const char *order_id, const char *cert_url);
+/* (tx) Stores the sealed certificate key. */
+enum db_rc db_work_order_key(struct db *db, const char *order_id, const unsigned char *sealed, size_t len);
+/* (tx) Forgets the CA's order (the CA lost it): URLs cleared, authorizations removed, back to new_order. */
+enum db_rc db_work_order_restart(struct db *db, const char *order_id);
+/* (tx) Records an authorization URL of the order (once). */
+enum db_rc db_work_authz_add(struct db *db, const char *order_id, const char *url);
+
+struct db_authz_update {
+    long long id;
+    const char *domain;
+    bool wildcard;
+    const char *status;
+    const char *challenge_type;  /* NULL: leave as is */
+    const char *challenge_url;
+    const char *token;
+    const char *key_authorization;
+    const json_t *problem;       /* NULL: leave as is */
+};
+/* (tx) Writes what the CA said of an authorization. */
+enum db_rc db_work_authz_update(struct db *db, const struct db_authz_update *u);
+/* (tx) Notes that the challenge was answered (so it is not answered twice). */
+enum db_rc db_work_authz_responded(struct db *db, long long authz_id);
+
+struct db_cert_new {
+    const char *tenant_id;
+    const char *order_id;
+    const char *ca;
+    const json_t *domains;       /* array of strings */
+    const char *serial;
+    long long not_before;        /* unix seconds */
+    long long not_after;
+    const char *cert_pem;
+    const char *chain_pem;
+    const char *key_type;
+    const unsigned char *key_sealed; /* NULL when the customer holds the key */
+    size_t key_len;
+};
+/* (tx) Stores the certificate (once per order) and links it to the order; *cert_id is freed by the caller. */
+enum db_rc db_work_cert_store(struct db *db, const struct db_cert_new *c, char **cert_id);
+
+/* The tenant's ACME account at a CA: sealed key and URL (NULL until registered). */
+enum db_rc db_account_get(struct db *db, const char *tenant_id, const char *ca, long long *id, unsigned char **key,
+                          size_t *keylen, char **url);
+/* Inserts a key for the account unless another worker already did (then nothing changes). */
+enum db_rc db_account_insert(struct db *db, const char *tenant_id, const char *ca, const unsigned char *key,
+                             size_t keylen);
+/* Stores the account URL the CA returned (NULL: the CA forgot the account; register again). */
+enum db_rc db_account_set_url(struct db *db, long long id, const char *url);
+
+/*
+ * Per-CA request gate shared by all workers (session advisory locks): at most max_inflight
+ * holders at once, and a read/write lock: shared for ordinary requests, exclusive for a
+ * newOrder when the CA needs it (Pebble's lock-order deadlock). Returns the slot, -1 on failure.
+ */
+int db_ca_gate_enter(struct db *db, const char *ca, int max_inflight, bool exclusive);
+void db_ca_gate_leave(struct db *db, const char *ca, int slot, bool exclusive);
+
+#endif

@@ -1,0 +1,149 @@
+/* work_account — ACME accounts per tenant and CA, and the per-CA request gate. */
+#include "db_internal.h"
+#include "db_work.h"
+
+#include "base/xalloc.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Reads the account row of a tenant at a CA. */
+enum db_rc db_account_get(struct db *db, const char *tenant_id, const char *ca, long long *id, unsigned char **key,
+                          size_t *keylen, char **url)
+{
+    const char *p[] = { tenant_id, ca };
+    enum db_rc rc;
+    PGresult *res = db_exec(db, "SELECT id, key_sealed, url FROM acme_accounts WHERE tenant_id = $1 AND ca = $2", 2,
+                            p, NULL, NULL, &rc);
+    if (!res)
+        return rc;
+    if (PQntuples(res) == 0 || !db_get_bytea(res, 0, 1, key, keylen)) {
+        PQclear(res);
+        return DB_NOTFOUND;
+    }
+    *id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    *url = PQgetisnull(res, 0, 2) ? NULL : xstrdup(PQgetvalue(res, 0, 2));
+    PQclear(res);
+    return DB_OK;
+}
+
+/* Inserts an account key; when another worker got there first its key stays. */
+enum db_rc db_account_insert(struct db *db, const char *tenant_id, const char *ca, const unsigned char *key,
+                             size_t keylen)
+{
+    const char *p[] = { tenant_id, ca, (const char *)key };
+    int lens[] = { 0, 0, (int)keylen }, bin[] = { 0, 0, 1 };
+    enum db_rc rc;
+    PGresult *res = db_exec(db,
+                            "INSERT INTO acme_accounts (tenant_id, ca, key_sealed) VALUES ($1, $2, $3)"
+                            " ON CONFLICT (tenant_id, ca) DO NOTHING",
+                            3, p, lens, bin, &rc);
+    PQclear(res);
+    return rc;
+}
+
+/* Stores the account URL. */
+enum db_rc db_account_set_url(struct db *db, long long id, const char *url)
+{
+    char ids[24];
+    snprintf(ids, sizeof ids, "%lld", id);
+    const char *p[] = { ids, url };
+    enum db_rc rc;
+    PGresult *res = db_exec(db, "UPDATE acme_accounts SET url = $2 WHERE id = $1", 2, p, NULL, NULL, &rc);
+    PQclear(res);
+    return rc;
+}
+
+/* The advisory-lock key of a CA: a stable 31-bit FNV-1a hash of its name under certmill's class id. */
+static void db_ca_gate_key(const char *ca, char *out, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *s = (const unsigned char *)ca; *s; s++)
+        h = (h ^ *s) * 16777619u;
+    snprintf(out, n, "%u", (unsigned)(h & 0x7fffffff));
+}
+
+/* Runs one advisory-lock statement with the CA's key and an int; returns its boolean (true if none). */
+static bool db_ca_lock_sql(struct db *db, const char *sql, const char *key, int n, enum db_rc *rc)
+{
+    char ns[16];
+    snprintf(ns, sizeof ns, "%d", n);
+    const char *p[] = { key, ns };
+    PGresult *res = db_exec(db, sql, 2, p, NULL, NULL, rc);
+    bool v = !res || PQntuples(res) == 0 || PQgetvalue(res, 0, 0)[0] != 'f';
+    PQclear(res);
+    return v;
+}
+
+/*
+ * Takes an advisory lock: tries first, and only when that fails waits without the
+ * session's statement timeout (a wait for other workers' CA requests may be long).
+ */
+static void db_ca_lock_wait(struct db *db, const char *try_sql, const char *wait_sql, const char *key, int n,
+                            enum db_rc *rc)
+{
+    if (db_ca_lock_sql(db, try_sql, key, n, rc) || *rc != DB_OK)
+        return;
+    db_ca_lock_sql(db, "SELECT set_config('statement_timeout', '0', false) IS NULL OR $2::int < 0 OR $1 = ''",
+                   key, 0, rc);
+    if (*rc == DB_OK)
+        db_ca_lock_sql(db, wait_sql, key, n, rc);
+    enum db_rc rc2;
+    db_ca_lock_sql(db,
+                   "SELECT set_config('statement_timeout', '" DB_STATEMENT_TIMEOUT "', false) IS NULL"
+                   " OR $2::int < 0 OR $1 = ''",
+                   key, 0, &rc2);
+}
+
+/*
+ * Takes the CA's gate: one of max_inflight slots (so all workers together keep at most
+ * that many requests in flight), then the read/write lock: shared for ordinary requests,
+ * exclusive for a newOrder that must run alone. Returns the slot taken (-1 on failure).
+ */
+int db_ca_gate_enter(struct db *db, const char *ca, int max_inflight, bool exclusive)
+{
+    char key[16];
+    db_ca_gate_key(ca, key, sizeof key);
+    enum db_rc rc = DB_OK;
+    int slot = -1;
+    for (int i = 0; i < max_inflight && slot < 0 && rc == DB_OK; i++)
+        if (db_ca_lock_sql(db, "SELECT pg_try_advisory_lock(74100 + $2::int, $1::int)", key, i, &rc))
+            slot = i;
+    if (slot < 0 && rc == DB_OK) {
+        /* Every slot busy: queue on one of them (spread by the process id). */
+        slot = (int)(getpid() % max_inflight);
+        db_ca_lock_wait(db, "SELECT pg_try_advisory_lock(74100 + $2::int, $1::int)",
+                        "SELECT pg_advisory_lock(74100 + $2::int, $1::int) IS NULL", key, slot, &rc);
+    }
+    if (rc != DB_OK)
+        return -1;
+    if (exclusive)
+        db_ca_lock_wait(db, "SELECT pg_try_advisory_lock(74053, $1::int) OR $2::int < 0",
+                        "SELECT pg_advisory_lock(74053, $1::int) IS NULL OR $2::int < 0", key, 0, &rc);
+    else
+        db_ca_lock_wait(db, "SELECT pg_try_advisory_lock_shared(74053, $1::int) OR $2::int < 0",
+                        "SELECT pg_advisory_lock_shared(74053, $1::int) IS NULL OR $2::int < 0", key, 0, &rc);
+    if (rc != DB_OK) {
+        db_ca_lock_sql(db, "SELECT pg_advisory_unlock(74100 + $2::int, $1::int)", key, slot, &rc);
+        return -1;
+    }
+    return slot;
+}
+
+/* Releases the CA's gate taken by db_ca_gate_enter. */
+void db_ca_gate_leave(struct db *db, const char *ca, int slot, bool exclusive)
+{
+    if (slot < 0)
+        return;
+    char key[16];
+    db_ca_gate_key(ca, key, sizeof key);
+    enum db_rc rc;
+    db_ca_lock_sql(db,
+                   exclusive ? "SELECT pg_advisory_unlock(74053, $1::int) OR $2::int < 0"
+                             : "SELECT pg_advisory_unlock_shared(74053, $1::int) OR $2::int < 0",
+                   key, 0, &rc);
+    db_ca_lock_sql(db, "SELECT pg_advisory_unlock(74100 + $2::int, $1::int)", key, slot, &rc);
+}

@@ -1,0 +1,203 @@
+/* work_order — the worker's reads and writes of orders, authorizations and certificates. */
+#include "db_internal.h"
+#include "db_work.h"
+
+#include "base/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Runs a write that must touch a row; DB_NOTFOUND otherwise. */
+static enum db_rc db_work_write(struct db *db, const char *sql, int n, const char *const *p, const int *lens,
+                                const int *bin)
+{
+    enum db_rc rc;
+    PGresult *res = db_exec(db, sql, n, p, lens, bin, &rc);
+    if (!res)
+        return rc;
+    if (atoi(PQcmdTuples(res)) == 0 && PQntuples(res) == 0)
+        rc = DB_NOTFOUND;
+    PQclear(res);
+    return rc;
+}
+
+/* Reads the order row, its sealed key and its authorizations. */
+enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **order, json_t **authzs,
+                              unsigned char **key, size_t *keylen)
+{
+    const char *p[] = { order_id };
+    enum db_rc rc;
+    PGresult *res = db_exec(db,
+                            "SELECT id, tenant_id, status, step, domains, challenge, key_type, ca,"
+                            " acme_order_url, finalize_url, cert_url, certificate_id, key_sealed"
+                            " FROM orders WHERE id = $1",
+                            1, p, NULL, NULL, &rc);
+    if (!res)
+        return rc;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return DB_NOTFOUND;
+    }
+    *order = db_row_json(res, 0);
+    *key = NULL;
+    *keylen = 0;
+    db_get_bytea(res, 0, PQfnumber(res, "key_sealed"), key, keylen);
+    PQclear(res);
+    res = db_exec(db,
+                  "SELECT id, url, domain, wildcard, status, challenge_type, challenge_url, token,"
+                  " key_authorization, responded_at IS NOT NULL AS responded"
+                  " FROM authorizations WHERE order_id = $1 ORDER BY id",
+                  1, p, NULL, NULL, &rc);
+    if (!res) {
+        json_decref(*order);
+        free(*key);
+        *order = NULL;
+        *key = NULL;
+        return rc;
+    }
+    *authzs = db_rows_json(res);
+    PQclear(res);
+    return DB_OK;
+}
+
+/* Moves the order along; problem NULL clears it. */
+enum db_rc db_work_order_state(struct db *db, const char *order_id, const char *status, const char *step,
+                               const json_t *problem)
+{
+    char *pj = problem ? json_dumps(problem, JSON_COMPACT) : NULL;
+    const char *p[] = { order_id, status, step, pj };
+    enum db_rc rc = db_work_write(db,
+                                  "UPDATE orders SET status = $2, step = $3, problem = $4::jsonb, updated_at = now()"
+                                  " WHERE id = $1",
+                                  4, p, NULL, NULL);
+    free(pj);
+    return rc;
+}
+
+/* Records the CA's order URL and finalize URL. */
+enum db_rc db_work_order_acme(struct db *db, const char *order_id, const char *order_url, const char *finalize_url)
+{
+    const char *p[] = { order_id, order_url, finalize_url };
+    return db_work_write(db,
+                         "UPDATE orders SET acme_order_url = $2, finalize_url = $3, updated_at = now() WHERE id = $1",
+                         3, p, NULL, NULL);
+}
+
+/* Records the certificate URL. */
+enum db_rc db_work_order_cert_url(struct db *db, const char *order_id, const char *cert_url)
+{
+    const char *p[] = { order_id, cert_url };
+    return db_work_write(db, "UPDATE orders SET cert_url = $2, updated_at = now() WHERE id = $1", 2, p, NULL, NULL);
+}
+
+/* Stores the sealed certificate key of the order. */
+enum db_rc db_work_order_key(struct db *db, const char *order_id, const unsigned char *sealed, size_t len)
+{
+    const char *p[] = { order_id, (const char *)sealed };
+    int lens[] = { 0, (int)len }, bin[] = { 0, 1 };
+    return db_work_write(db, "UPDATE orders SET key_sealed = $2 WHERE id = $1", 2, p, lens, bin);
+}
+
+/* Sends the order back to its first step; its key (if made) is kept for the new CA order. */
+enum db_rc db_work_order_restart(struct db *db, const char *order_id)
+{
+    const char *p[] = { order_id };
+    enum db_rc rc;
+    PGresult *res = db_exec(db, "DELETE FROM authorizations WHERE order_id = $1", 1, p, NULL, NULL, &rc);
+    PQclear(res);
+    if (rc != DB_OK)
+        return rc;
+    return db_work_write(db,
+                         "UPDATE orders SET acme_order_url = NULL, finalize_url = NULL, cert_url = NULL,"
+                         " status = 'queued', step = 'new_order', updated_at = now() WHERE id = $1",
+                         1, p, NULL, NULL);
+}
+
+/* Adds an authorization URL to the order; a repeat is ignored. */
+enum db_rc db_work_authz_add(struct db *db, const char *order_id, const char *url)
+{
+    const char *p[] = { order_id, url };
+    enum db_rc rc;
+    PGresult *res = db_exec(db,
+                            "INSERT INTO authorizations (order_id, url, domain) VALUES ($1, $2, '')"
+                            " ON CONFLICT (order_id, url) DO NOTHING",
+                            2, p, NULL, NULL, &rc);
+    PQclear(res);
+    return rc;
+}
+
+/* Writes the CA's view of an authorization. */
+enum db_rc db_work_authz_update(struct db *db, const struct db_authz_update *u)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%lld", u->id);
+    char *pj = u->problem ? json_dumps(u->problem, JSON_COMPACT) : NULL;
+    const char *p[] = { id,
+                        u->domain,
+                        u->wildcard ? "true" : "false",
+                        u->status,
+                        u->challenge_type,
+                        u->challenge_url,
+                        u->token,
+                        u->key_authorization,
+                        pj };
+    enum db_rc rc = db_work_write(db,
+                                  "UPDATE authorizations SET domain = coalesce($2, domain), wildcard = $3::boolean,"
+                                  " status = $4, challenge_type = coalesce($5, challenge_type),"
+                                  " challenge_url = coalesce($6, challenge_url), token = coalesce($7, token),"
+                                  " key_authorization = coalesce($8, key_authorization),"
+                                  " problem = coalesce($9::jsonb, problem) WHERE id = $1",
+                                  9, p, NULL, NULL);
+    free(pj);
+    return rc;
+}
+
+/* Marks the challenge as answered. */
+enum db_rc db_work_authz_responded(struct db *db, long long authz_id)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%lld", authz_id);
+    const char *p[] = { id };
+    return db_work_write(db, "UPDATE authorizations SET responded_at = now() WHERE id = $1", 1, p, NULL, NULL);
+}
+
+/* Stores the issued certificate and links the order to it; a second store for the order is a no-op. */
+enum db_rc db_work_cert_store(struct db *db, const struct db_cert_new *c, char **cert_id)
+{
+    char nb[24], na[24];
+    snprintf(nb, sizeof nb, "%lld", c->not_before);
+    snprintf(na, sizeof na, "%lld", c->not_after);
+    char *domains = json_dumps(c->domains, JSON_COMPACT);
+    const char *p[] = { c->tenant_id, c->order_id, c->ca, domains, c->serial, nb, na,
+                        c->cert_pem, c->chain_pem, c->key_type, (const char *)c->key_sealed };
+    int lens[11] = { 0 }, bin[11] = { 0 };
+    lens[10] = (int)c->key_len;
+    bin[10] = 1;
+    enum db_rc rc;
+    PGresult *res = db_exec(db,
+                            "WITH ins AS (INSERT INTO certificates (tenant_id, order_id, ca, domains, serial,"
+                            "   not_before, not_after, cert_pem, chain_pem, key_type, key_sealed)"
+                            " SELECT $1, $2, $3, array(SELECT jsonb_array_elements_text($4::jsonb)), $5,"
+                            "   to_timestamp($6::bigint), to_timestamp($7::bigint), $8, $9, $10, $11"
+                            " ON CONFLICT (order_id) DO NOTHING RETURNING id)"
+                            " SELECT id FROM ins UNION ALL SELECT id FROM certificates WHERE order_id = $2",
+                            11, p, lens, bin, &rc);
+    free(domains);
+    if (!res)
+        return rc;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return DB_NOTFOUND;
+    }
+    *cert_id = xstrdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    const char *p2[] = { c->order_id, *cert_id };
+    rc = db_work_write(db, "UPDATE orders SET certificate_id = $2, updated_at = now() WHERE id = $1", 2, p2, NULL,
+                       NULL);
+    if (rc != DB_OK) {
+        free(*cert_id);
+        *cert_id = NULL;
+    }
+    return rc;
+}

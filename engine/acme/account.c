@@ -1,0 +1,76 @@
+/* acme/account.c — newAccount (RFC 8555 §7.3). */
+#include "acme/internal.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The newAccount payload: terms agreed, and the contact when there is one. */
+static char *acme_account_payload(const char *contact)
+{
+    json_t *o = json_pack("{s:b}", "termsOfServiceAgreed", 1);
+    char *text = NULL;
+    if (!o)
+        return NULL;
+    if (contact && *contact && json_object_set_new(o, "contact", json_pack("[s]", contact)) != 0)
+        goto done;
+    text = json_dumps(o, JSON_COMPACT);
+done:
+    json_decref(o);
+    return text;
+}
+
+/* False when the account object says it is not usable (deactivated or revoked). */
+static bool acme_account_usable(const struct buf *body)
+{
+    json_t *root = body->len ? json_loadb(body->data, body->len, 0, NULL) : NULL;
+    json_t *st = json_object_get(root, "status");
+    bool ok = !st || (json_is_string(st) && strcmp(json_string_value(st), "valid") == 0);
+    json_decref(root);
+    return ok;
+}
+
+/*
+ * newAccount with termsOfServiceAgreed (contact may be NULL). On success *kid is the
+ * account URL. An existing account for the key is returned too (200 instead of 201).
+ */
+enum acme_rc acme_account_new(struct acme_client *c, EVP_PKEY *key, const char *contact, char **kid,
+                              struct acme_result *res)
+{
+    struct acme_http_resp resp;
+    char *payload = NULL;
+    acme_http_resp_init(&resp);
+    if (kid)
+        *kid = NULL;
+    enum acme_rc rc = acme_call_begin(c, key, c ? c->directory_url : NULL, res);
+    if (rc != ACME_OK)
+        return rc;
+    if (!kid)
+        return acme_fail(res, ACME_ERR_LOCAL, "newAccount", c->directory_url, "no place for the account URL");
+    if ((rc = acme_directory_load(c, res)) != ACME_OK)
+        goto done;
+    if (c->dir.eab_required)
+        log_warn("acme: the CA wants External Account Binding, which certmill does not send yet");
+    if (!(payload = acme_account_payload(contact))) {
+        rc = acme_fail(res, ACME_ERR_LOCAL, "newAccount", c->dir.new_account, "could not build the payload");
+        goto done;
+    }
+    rc = acme_post_expect(c, key, NULL, c->dir.new_account, payload, NULL, "newAccount", 201, 200, &resp, res);
+    if (rc != ACME_OK)
+        goto done;
+    if (!resp.location || !acme_url_ok(resp.location)) {
+        rc = acme_fail(res, ACME_ERR_PROTOCOL, "newAccount", c->dir.new_account, "no account URL in Location");
+        goto done;
+    }
+    if (!acme_account_usable(&resp.body)) {
+        rc = acme_fail(res, ACME_ERR_PROTOCOL, "newAccount", c->dir.new_account, "the account is not valid");
+        goto done;
+    }
+    *kid = xstrdup(resp.location);
+done:
+    free(payload);
+    acme_http_resp_free(&resp);
+    return rc;
+}

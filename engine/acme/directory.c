@@ -1,0 +1,93 @@
+/* acme/directory.c — the CA's directory: where newNonce, newAccount, newOrder... live. */
+#include "acme/internal.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Copies the URL member name of the directory into *out; false when required and missing or bad. */
+static bool acme_dir_url(json_t *d, const char *name, bool required, char **out)
+{
+    json_t *v = json_object_get(d, name);
+    if (!v)
+        return !required;
+    if (!json_is_string(v) || !acme_url_ok(json_string_value(v)))
+        return false;
+    *out = xstrdup(json_string_value(v));
+    return true;
+}
+
+/* Frees the directory's URLs and marks it not loaded. */
+void acme_dir_clear(struct acme_dir *d)
+{
+    free(d->new_nonce);
+    free(d->new_account);
+    free(d->new_order);
+    free(d->revoke_cert);
+    free(d->key_change);
+    free(d->renewal_info);
+    free(d->terms_of_service);
+    memset(d, 0, sizeof *d);
+}
+
+/* Reads the directory object; false when a required URL is missing or a member has the wrong type. */
+static bool acme_dir_parse(const char *text, size_t len, struct acme_dir *d)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    bool ok = false;
+    if (!json_is_object(root))
+        goto done;
+    if (!acme_dir_url(root, "newNonce", true, &d->new_nonce) || !acme_dir_url(root, "newAccount", true, &d->new_account) ||
+        !acme_dir_url(root, "newOrder", true, &d->new_order) ||
+        !acme_dir_url(root, "revokeCert", false, &d->revoke_cert) ||
+        !acme_dir_url(root, "keyChange", false, &d->key_change) ||
+        !acme_dir_url(root, "renewalInfo", false, &d->renewal_info))
+        goto done;
+    json_t *meta = json_object_get(root, "meta");
+    if (meta) {
+        if (!json_is_object(meta))
+            goto done;
+        json_t *tos = json_object_get(meta, "termsOfService");
+        if (json_is_string(tos))
+            d->terms_of_service = xstrdup(json_string_value(tos));
+        d->eab_required = json_is_true(json_object_get(meta, "externalAccountRequired"));
+    }
+    d->loaded = true;
+    ok = true;
+done:
+    json_decref(root);
+    if (!ok)
+        acme_dir_clear(d);
+    return ok;
+}
+
+/* Fetches the directory once (later calls reuse it). */
+enum acme_rc acme_directory_load(struct acme_client *c, struct acme_result *res)
+{
+    if (!c || !res)
+        return ACME_ERR_LOCAL;
+    if (c->dir.loaded)
+        return ACME_OK;
+    struct acme_http_resp resp;
+    acme_http_resp_init(&resp);
+    enum acme_rc rc = acme_http_request(c, ACME_GET, c->directory_url, NULL, "application/json", &resp, res);
+    if (rc != ACME_OK)
+        goto done;
+    if (resp.status != 200) {
+        rc = acme_response_error(&resp, "directory", c->directory_url, res);
+        goto done;
+    }
+    if (!acme_dir_parse(resp.body.data, resp.body.len, &c->dir)) {
+        rc = acme_fail(res, ACME_ERR_PROTOCOL, "directory", c->directory_url,
+                       "not an ACME directory (newNonce, newAccount, newOrder)");
+        goto done;
+    }
+    if (c->dir.eab_required)
+        log_info("acme: the CA at %s requires External Account Binding", c->directory_url);
+done:
+    acme_http_resp_free(&resp);
+    return rc;
+}

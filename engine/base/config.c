@@ -1,0 +1,244 @@
+/* config — reads certmill.conf into struct config, refusing unknown keys and bad values. */
+#include "base/config.h"
+#include "base/ini.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/certmill/certmill.conf"
+
+/* The keys each section may hold; anything else is a typo worth stopping for. */
+static const char *const config_keys_database[] = { "conninfo", NULL };
+static const char *const config_keys_keys[] = { "master_key_file", NULL };
+static const char *const config_keys_api[] = { "fcgi_listen", "default_ca", "max_body", "max_names", NULL };
+static const char *const config_keys_worker[] = { "poll_interval_ms", "lease_seconds", NULL };
+static const char *const config_keys_log[] = { "level", NULL };
+static const char *const config_keys_ca[] = { "directory", "trust", "max_inflight",
+                                              "exclusive_new_order", "timeout_ms", "contact", NULL };
+
+/* Tells whether key is in a NULL-terminated list. */
+static bool config_key_known(const char *const *keys, const char *key)
+{
+    for (; *keys; keys++)
+        if (strcmp(*keys, key) == 0)
+            return true;
+    return false;
+}
+
+/* Checks every entry against the known sections and keys. */
+static bool config_check_keys(const struct ini *ini, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < ini->n; i++) {
+        const struct ini_entry *e = &ini->v[i];
+        const char *const *keys = NULL;
+        if (strcmp(e->section, "database") == 0)
+            keys = config_keys_database;
+        else if (strcmp(e->section, "keys") == 0)
+            keys = config_keys_keys;
+        else if (strcmp(e->section, "api") == 0)
+            keys = config_keys_api;
+        else if (strcmp(e->section, "worker") == 0)
+            keys = config_keys_worker;
+        else if (strcmp(e->section, "log") == 0)
+            keys = config_keys_log;
+        else if (strncmp(e->section, "ca.", 3) == 0 && e->section[3])
+            keys = config_keys_ca;
+        if (!keys) {
+            snprintf(err, errlen, "%s:%d: unknown section [%s]", ini->path, e->line, e->section);
+            return false;
+        }
+        if (!config_key_known(keys, e->key)) {
+            snprintf(err, errlen, "%s:%d: unknown key '%s' in [%s]", ini->path, e->line, e->key, e->section);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Finds the line of a key, for error messages. */
+static int config_line(const struct ini *ini, const char *section, const char *key)
+{
+    for (size_t i = 0; i < ini->n; i++)
+        if (strcmp(ini->v[i].section, section) == 0 && strcmp(ini->v[i].key, key) == 0)
+            return ini->v[i].line;
+    return 0;
+}
+
+/* Reads an integer in [lo, hi], or the default when absent. */
+static bool config_int(const struct ini *ini, const char *section, const char *key, long lo, long hi,
+                       long def, long *out, char *err, size_t errlen)
+{
+    const char *v = ini_get(ini, section, key);
+    if (!v) {
+        *out = def;
+        return true;
+    }
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < lo || n > hi) {
+        snprintf(err, errlen, "%s:%d: %s must be an integer from %ld to %ld", ini->path,
+                 config_line(ini, section, key), key, lo, hi);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+/* Reads yes/no/true/false/1/0, or the default when absent. */
+static bool config_bool(const struct ini *ini, const char *section, const char *key, bool def, bool *out,
+                        char *err, size_t errlen)
+{
+    const char *v = ini_get(ini, section, key);
+    if (!v) {
+        *out = def;
+        return true;
+    }
+    if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "on")) {
+        *out = true;
+        return true;
+    }
+    if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "off")) {
+        *out = false;
+        return true;
+    }
+    snprintf(err, errlen, "%s:%d: %s must be yes or no", ini->path, config_line(ini, section, key), key);
+    return false;
+}
+
+/* Copies a string value, or the default (which may be NULL). */
+static char *config_str(const struct ini *ini, const char *section, const char *key, const char *def)
+{
+    const char *v = ini_get(ini, section, key);
+    return xstrdup(v && *v ? v : def);
+}
+
+/* Reads one [ca.NAME] section. */
+static bool config_load_ca(const struct ini *ini, const char *section, struct config_ca *ca, char *err,
+                           size_t errlen)
+{
+    long n;
+    ca->name = xstrdup(section + 3);
+    ca->directory = config_str(ini, section, "directory", NULL);
+    ca->trust = config_str(ini, section, "trust", NULL);
+    ca->contact = config_str(ini, section, "contact", NULL);
+    if (!ca->directory) {
+        snprintf(err, errlen, "%s: [%s] needs a directory URL", ini->path, section);
+        return false;
+    }
+    if (strncmp(ca->directory, "https://", 8) != 0) {
+        snprintf(err, errlen, "%s:%d: directory must be an https:// URL", ini->path,
+                 config_line(ini, section, "directory"));
+        return false;
+    }
+    if (!config_int(ini, section, "max_inflight", 1, 1024, 8, &n, err, errlen))
+        return false;
+    ca->max_inflight = (int)n;
+    if (!config_int(ini, section, "timeout_ms", 100, 600000, 30000, &n, err, errlen))
+        return false;
+    ca->timeout_ms = (int)n;
+    return config_bool(ini, section, "exclusive_new_order", false, &ca->exclusive_new_order, err, errlen);
+}
+
+/* Turns the parsed file into struct config. */
+static bool config_from_ini(const struct ini *ini, struct config *cfg, char *err, size_t errlen)
+{
+    long n;
+    if (!config_check_keys(ini, err, errlen))
+        return false;
+    cfg->db_conninfo = config_str(ini, "database", "conninfo", "dbname=certmill");
+    cfg->master_key_file = config_str(ini, "keys", "master_key_file", "/etc/certmill/master.key");
+    cfg->fcgi_listen = config_str(ini, "api", "fcgi_listen", "127.0.0.1:9000");
+    if (!config_int(ini, "api", "max_body", 1024, 16 * 1024 * 1024, 65536, &n, err, errlen))
+        return false;
+    cfg->max_body = (size_t)n;
+    if (!config_int(ini, "api", "max_names", 1, 100, 100, &n, err, errlen))
+        return false;
+    cfg->max_names = (int)n;
+    if (!config_int(ini, "worker", "poll_interval_ms", 10, 600000, 1000, &n, err, errlen))
+        return false;
+    cfg->poll_interval_ms = (int)n;
+    if (!config_int(ini, "worker", "lease_seconds", 5, 3600, 60, &n, err, errlen))
+        return false;
+    cfg->lease_seconds = (int)n;
+    const char *lvl = ini_get(ini, "log", "level");
+    cfg->log_level = lvl ? log_level_parse(lvl) : LOG_LVL_INFO;
+    if (cfg->log_level < 0) {
+        snprintf(err, errlen, "%s:%d: level must be error, warn, info or debug", ini->path,
+                 config_line(ini, "log", "level"));
+        return false;
+    }
+    /* Each distinct [ca.NAME] section becomes one CA, in file order. */
+    for (size_t i = 0; i < ini->n; i++) {
+        const char *sec = ini->v[i].section;
+        if (strncmp(sec, "ca.", 3) != 0 || config_ca_find(cfg, sec + 3))
+            continue;
+        cfg->cas = xrealloc(cfg->cas, (cfg->n_cas + 1) * sizeof *cfg->cas);
+        struct config_ca *ca = &cfg->cas[cfg->n_cas++];
+        memset(ca, 0, sizeof *ca);
+        if (!config_load_ca(ini, sec, ca, err, errlen))
+            return false;
+    }
+    cfg->default_ca = config_str(ini, "api", "default_ca", cfg->n_cas ? cfg->cas[0].name : NULL);
+    if (cfg->default_ca && !config_ca_find(cfg, cfg->default_ca)) {
+        snprintf(err, errlen, "%s:%d: default_ca names no [ca.%s] section", ini->path,
+                 config_line(ini, "api", "default_ca"), cfg->default_ca);
+        return false;
+    }
+    return true;
+}
+
+/* Finds, reads and checks the configuration file. */
+struct config *config_load(const char *path, char *err, size_t errlen)
+{
+    if (!path || !*path)
+        path = getenv("CERTMILL_CONFIG");
+    if (!path || !*path)
+        path = CONFIG_DEFAULT_PATH;
+    struct ini *ini = ini_load(path, err, errlen);
+    if (!ini)
+        return NULL;
+    struct config *cfg = xcalloc(1, sizeof *cfg);
+    cfg->path = xstrdup(path);
+    bool ok = config_from_ini(ini, cfg, err, errlen);
+    ini_free(ini);
+    if (!ok) {
+        config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+/* Looks a CA up by name. */
+const struct config_ca *config_ca_find(const struct config *cfg, const char *name)
+{
+    for (size_t i = 0; name && i < cfg->n_cas; i++)
+        if (strcmp(cfg->cas[i].name, name) == 0)
+            return &cfg->cas[i];
+    return NULL;
+}
+
+/* Releases the configuration. */
+void config_free(struct config *cfg)
+{
+    if (!cfg)
+        return;
+    for (size_t i = 0; i < cfg->n_cas; i++) {
+        free(cfg->cas[i].name);
+        free(cfg->cas[i].directory);
+        free(cfg->cas[i].trust);
+        free(cfg->cas[i].contact);
+    }
+    free(cfg->cas);
+    free(cfg->path);
+    free(cfg->db_conninfo);
+    free(cfg->master_key_file);
+    free(cfg->fcgi_listen);
+    free(cfg->default_ca);
+    free(cfg);
+}

@@ -1,0 +1,42 @@
+/* config — the typed contents of certmill.conf, shared by every program. */
+#ifndef CM_CONFIG_H
+#define CM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* One `[ca.NAME]` section: an ACME CA certmill may order from. */
+struct config_ca {
+    char *name;
+    char *directory;      /* directory URL */
+    char *trust;          /* PEM bundle verifying the CA's TLS; NULL: system store */
+    int max_inflight;     /* cap on concurrent requests to this CA, across workers */
+    bool exclusive_new_order; /* newOrder only while no other request is in flight */
+    int timeout_ms;       /* every request to the CA */
+    char *contact;        /* mailto: for new accounts; NULL: none */
+};
+
+struct config {
+    char *path;
+    char *db_conninfo;
+    char *master_key_file;
+    char *fcgi_listen;    /* host:port or a socket path */
+    char *default_ca;
+    size_t max_body;      /* bytes of a request body */
+    int max_names;        /* names per order */
+    int poll_interval_ms; /* worker idle poll */
+    int lease_seconds;    /* how long a claimed step stays with a worker */
+    int log_level;
+    struct config_ca *cas;
+    size_t n_cas;
+};
+
+/*
+ * Finds the file (explicit path, else $CERTMILL_CONFIG, else /etc/certmill/certmill.conf),
+ * reads and checks it. NULL with "file:line: reason" in err on any problem.
+ */
+struct config *config_load(const char *path, char *err, size_t errlen);
+const struct config_ca *config_ca_find(const struct config *cfg, const char *name);
+void config_free(struct config *cfg);
+
+#endif

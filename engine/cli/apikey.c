@@ -1,0 +1,29 @@
+/* apikey — making API keys. */
+#include "apikey.h"
+
+#include "base/xalloc.h"
+#include "crypto/b64.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Draws 32 random bytes, encodes them, and hashes the whole key as the API will. */
+bool apikey_generate(char **key, unsigned char hash[32])
+{
+    unsigned char raw[32];
+    if (RAND_bytes(raw, sizeof raw) != 1)
+        return false;
+    char *enc = b64url_encode(raw, sizeof raw);
+    OPENSSL_cleanse(raw, sizeof raw);
+    *key = xasprintf("cm_%s", enc);
+    xfree_secret(enc, strlen(enc));
+    unsigned int n = 0;
+    if (EVP_Digest(*key, strlen(*key), hash, &n, EVP_sha256(), NULL) != 1 || n != 32) {
+        xfree_secret(*key, strlen(*key));
+        *key = NULL;
+        return false;
+    }
+    return true;
+}

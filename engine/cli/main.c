@@ -1,0 +1,200 @@
+/* certmill — the admin CLI: migrate, tenant create/list, key create/revoke, order list. */
+#include "apikey.h"
+
+#include "base/config.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "db.h"
+#include "db_admin.h"
+#include "db_migrate.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* Prints usage to stderr. */
+static int cli_usage(void)
+{
+    fputs("usage: certmill [--config FILE] COMMAND\n"
+          "  migrate                  apply pending database migrations\n"
+          "  tenant create NAME       create a tenant and print its first API key (shown once)\n"
+          "  tenant list              list tenants\n"
+          "  key create TENANT        add an API key to a tenant (id or name); printed once\n"
+          "  key revoke KEY_ID        revoke an API key\n"
+          "  order list [TENANT]      show the newest orders\n",
+          stderr);
+    return CLI_USAGE;
+}
+
+/* Prints one JSON value on stdout, one line. */
+static void cli_print(json_t *v)
+{
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (s) {
+        puts(s);
+        free(s);
+    }
+}
+
+/* Reports a database outcome other than DB_OK. */
+static int cli_db_fail(enum db_rc rc, const char *what)
+{
+    switch (rc) {
+    case DB_NOTFOUND:
+        fprintf(stderr, "certmill: %s: not found\n", what);
+        break;
+    case DB_CONFLICT:
+        fprintf(stderr, "certmill: %s: already exists\n", what);
+        break;
+    default:
+        fprintf(stderr, "certmill: %s: database error (see the log above)\n", what);
+        break;
+    }
+    return CLI_FAIL;
+}
+
+/* certmill migrate */
+static int cli_migrate(struct db *db)
+{
+    int applied = 0;
+    char err[512];
+    if (!db_migrate(db, &applied, err, sizeof err)) {
+        fprintf(stderr, "certmill: migrate failed: %s\n", err);
+        return CLI_FAIL;
+    }
+    printf("schema at version %d (%d migration%s applied)\n", db_schema_latest(), applied,
+           applied == 1 ? "" : "s");
+    return CLI_OK;
+}
+
+/* certmill tenant create NAME: the key is printed here and nowhere else. */
+static int cli_tenant_create(struct db *db, const char *name)
+{
+    char *key = NULL;
+    unsigned char hash[32];
+    if (!apikey_generate(&key, hash)) {
+        fprintf(stderr, "certmill: cannot generate a key\n");
+        return CLI_FAIL;
+    }
+    json_t *t = NULL;
+    enum db_rc rc = db_tenant_create(db, name, hash, &t);
+    int ret = CLI_OK;
+    if (rc == DB_OK) {
+        json_object_set_new(t, "api_key", json_string(key));
+        cli_print(t);
+    } else {
+        ret = cli_db_fail(rc, "tenant");
+    }
+    json_decref(t);
+    xfree_secret(key, strlen(key));
+    return ret;
+}
+
+/* certmill key create TENANT */
+static int cli_key_create(struct db *db, const char *tenant)
+{
+    json_t *t = NULL;
+    enum db_rc rc = db_tenant_find(db, tenant, &t);
+    if (rc != DB_OK)
+        return cli_db_fail(rc, "tenant");
+    char *key = NULL;
+    unsigned char hash[32];
+    int ret = CLI_OK;
+    json_t *k = NULL;
+    if (!apikey_generate(&key, hash)) {
+        fprintf(stderr, "certmill: cannot generate a key\n");
+        ret = CLI_FAIL;
+    } else if ((rc = db_apikey_create(db, json_string_value(json_object_get(t, "id")), hash, &k)) != DB_OK) {
+        ret = cli_db_fail(rc, "key");
+    } else {
+        json_object_set_new(k, "api_key", json_string(key));
+        cli_print(k);
+    }
+    if (key)
+        xfree_secret(key, strlen(key));
+    json_decref(k);
+    json_decref(t);
+    return ret;
+}
+
+/* certmill key revoke KEY_ID */
+static int cli_key_revoke(struct db *db, const char *key_id)
+{
+    json_t *k = NULL;
+    enum db_rc rc = db_apikey_revoke(db, key_id, &k);
+    if (rc != DB_OK)
+        return cli_db_fail(rc, "key");
+    cli_print(k);
+    json_decref(k);
+    return CLI_OK;
+}
+
+/* certmill tenant list / order list: prints a JSON array. */
+static int cli_list(enum db_rc rc, json_t *rows, const char *what)
+{
+    if (rc != DB_OK)
+        return cli_db_fail(rc, what);
+    cli_print(rows);
+    json_decref(rows);
+    return CLI_OK;
+}
+
+/* Runs the subcommand named by argv. */
+static int cli_dispatch(struct db *db, int argc, char **argv)
+{
+    const char *cmd = argv[0], *sub = argc > 1 ? argv[1] : "";
+    json_t *rows = NULL;
+    if (!strcmp(cmd, "migrate") && argc == 1)
+        return cli_migrate(db);
+    if (!strcmp(cmd, "tenant") && !strcmp(sub, "create") && argc == 3)
+        return cli_tenant_create(db, argv[2]);
+    if (!strcmp(cmd, "tenant") && !strcmp(sub, "list") && argc == 2)
+        return cli_list(db_tenant_list(db, &rows), rows, "tenants");
+    if (!strcmp(cmd, "key") && !strcmp(sub, "create") && argc == 3)
+        return cli_key_create(db, argv[2]);
+    if (!strcmp(cmd, "key") && !strcmp(sub, "revoke") && argc == 3)
+        return cli_key_revoke(db, argv[2]);
+    if (!strcmp(cmd, "order") && !strcmp(sub, "list") && argc <= 3)
+        return cli_list(db_order_list_admin(db, argc == 3 ? argv[2] : NULL, 50, &rows), rows, "orders");
+    return cli_usage();
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
+                                          { "help", no_argument, NULL, 'h' },
+                                          { NULL, 0, NULL, 0 } };
+    const char *cfgpath = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+        if (c == 'c')
+            cfgpath = optarg;
+        else
+            return cli_usage();
+    }
+    argc -= optind;
+    argv += optind;
+    if (argc < 1)
+        return cli_usage();
+    log_init("certmill", LOG_LVL_WARN);
+    char err[512];
+    struct config *cfg = config_load(cfgpath, err, sizeof err);
+    if (!cfg) {
+        fprintf(stderr, "certmill: %s\n", err);
+        return CLI_USAGE;
+    }
+    struct db *db = db_open(cfg->db_conninfo, err, sizeof err);
+    if (!db) {
+        fprintf(stderr, "certmill: %s\n", err);
+        config_free(cfg);
+        return CLI_FAIL;
+    }
+    int ret = cli_dispatch(db, argc, argv);
+    db_close(db);
+    config_free(cfg);
+    return ret;
+}

@@ -1,0 +1,95 @@
+/* account — the tenant's ACME account at the order's CA: made once, kept sealed, reused. */
+#include "step.h"
+
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "crypto/key.h"
+#include "crypto/seal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Generates an account key and stores it sealed, unless another worker stored one first. */
+static enum step_rc step_account_create_key(struct step *s, const char *aad)
+{
+    EVP_PKEY *key = key_generate(KEY_EC_P256);
+    size_t pemlen = 0;
+    char *pem = key ? key_to_pem(key, &pemlen) : NULL;
+    EVP_PKEY_free(key);
+    unsigned char *sealed = NULL;
+    size_t slen = 0;
+    bool ok = pem && seal_encrypt(s->w->master, pem, pemlen, aad, &sealed, &slen);
+    if (pem)
+        xfree_secret(pem, pemlen);
+    if (!ok) {
+        s->problem = step_problem("internal", "cannot make an account key", true, NULL);
+        return STEP_RC_RETRY;
+    }
+    enum db_rc rc = db_account_insert(s->w->db, s->tenant_id, s->ca->conf->name, sealed, slen);
+    free(sealed);
+    if (rc != DB_OK) {
+        s->problem = step_problem("database_unavailable", "cannot store the account key", true, NULL);
+        return STEP_RC_RETRY;
+    }
+    return STEP_RC_OK;
+}
+
+/* Loads (making when needed) the account key and registers it with the CA when not yet done. */
+enum step_rc step_account(struct step *s)
+{
+    char *aad = xasprintf("account-key:%s:%s", s->tenant_id, s->ca->conf->name);
+    long long id = 0;
+    unsigned char *sealed = NULL;
+    size_t slen = 0;
+    char *url = NULL;
+    enum step_rc ret = STEP_RC_OK;
+    enum db_rc rc = db_account_get(s->w->db, s->tenant_id, s->ca->conf->name, &id, &sealed, &slen, &url);
+    if (rc == DB_NOTFOUND) {
+        ret = step_account_create_key(s, aad);
+        if (ret == STEP_RC_OK)
+            rc = db_account_get(s->w->db, s->tenant_id, s->ca->conf->name, &id, &sealed, &slen, &url);
+    }
+    if (ret == STEP_RC_OK && rc != DB_OK) {
+        s->problem = step_problem("database_unavailable", "cannot read the ACME account", true, NULL);
+        ret = STEP_RC_RETRY;
+    }
+    unsigned char *pem = NULL;
+    size_t pemlen = 0;
+    if (ret == STEP_RC_OK) {
+        if (seal_decrypt(s->w->master, sealed, slen, aad, &pem, &pemlen))
+            s->account_key = key_from_pem((const char *)pem, pemlen);
+        if (pem)
+            xfree_secret(pem, pemlen);
+        if (!s->account_key) {
+            /* Wrong master key or a damaged row: retrying will not help, but failing orders would hide it. */
+            log_error("account key of tenant %s at %s cannot be decrypted: is the master key right?", s->tenant_id,
+                      s->ca->conf->name);
+            s->problem = step_problem("internal", "the ACME account key cannot be decrypted", true, NULL);
+            ret = STEP_RC_RETRY;
+        }
+    }
+    if (ret == STEP_RC_OK && !url) {
+        enum acme_rc arc = acme_directory_load(s->ca->client, &s->res);
+        if (arc == ACME_OK) {
+            int slot = db_ca_gate_enter(s->w->db, s->ca->conf->name, s->ca->conf->max_inflight, false);
+            arc = acme_account_new(s->ca->client, s->account_key, s->ca->conf->contact, &url, &s->res);
+            db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, false);
+        }
+        if (arc != ACME_OK) {
+            ret = step_acme_failure(s, arc, "newAccount");
+        } else if (db_account_set_url(s->w->db, id, url) != DB_OK) {
+            s->problem = step_problem("database_unavailable", "cannot store the account URL", true, NULL);
+            ret = STEP_RC_RETRY;
+        } else {
+            log_info("tenant %s: ACME account at %s is %s", s->tenant_id, s->ca->conf->name, url);
+        }
+    }
+    if (ret == STEP_RC_OK) {
+        s->kid = url;
+        url = NULL;
+    }
+    free(url);
+    free(sealed);
+    free(aad);
+    return ret;
+}

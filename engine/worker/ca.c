@@ -1,0 +1,35 @@
+/* ca — the ACME clients of the CAs this worker talks to, made on first use. */
+#include "worker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Finds (making on first use) the ACME client of a configured CA. */
+struct worker_ca *worker_ca_get(struct worker *w, const char *name)
+{
+    for (size_t i = 0; name && i < w->n_cas; i++) {
+        struct worker_ca *c = &w->cas[i];
+        if (strcmp(c->conf->name, name) != 0)
+            continue;
+        if (!c->client) {
+            struct acme_opts o = {
+                .directory_url = c->conf->directory,
+                .trust_file = c->conf->trust,
+                .timeout_ms = c->conf->timeout_ms,
+            };
+            c->client = acme_client_new(&o);
+        }
+        return c->client ? c : NULL;
+    }
+    return NULL;
+}
+
+/* Frees every CA client. */
+void worker_cas_free(struct worker *w)
+{
+    for (size_t i = 0; i < w->n_cas; i++)
+        acme_client_free(w->cas[i].client);
+    free(w->cas);
+    w->cas = NULL;
+    w->n_cas = 0;
+}

@@ -1,0 +1,144 @@
+/* certmill-worker — claims due steps from PostgreSQL and advances orders one step at a time. */
+#include "worker.h"
+
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "db_work.h"
+
+#include <curl/curl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t worker_stop;
+
+/* SIGTERM/SIGINT: finish the current step, then leave. */
+static void worker_on_signal(int sig)
+{
+    (void)sig;
+    worker_stop = 1;
+}
+
+/* Sleeps for ms milliseconds unless a signal ends it sooner. */
+static void worker_nap(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* Connects to the database, waiting (with the poll interval) while it is down. */
+static struct db *worker_connect(const struct config *cfg)
+{
+    char err[512];
+    bool said = false;
+    while (!worker_stop) {
+        struct db *db = db_open(cfg->db_conninfo, err, sizeof err);
+        if (db && db_job_listen(db) == DB_OK)
+            return db;
+        db_close(db);
+        if (!said)
+            log_warn("%s; retrying", db ? "cannot LISTEN" : err);
+        said = true;
+        worker_nap(cfg->poll_interval_ms);
+    }
+    return NULL;
+}
+
+/* Waits for work: until a notification, the next due job, or the poll interval. */
+static void worker_idle(struct worker *w)
+{
+    long ms = w->cfg->poll_interval_ms, due = -1;
+    if (db_job_next_due(w->db, &due) == DB_OK && due >= 0 && due < ms)
+        ms = due;
+    if (ms > 0)
+        db_job_wait(w->db, ms);
+}
+
+/* Claims and runs steps until told to stop. */
+static void worker_loop(struct worker *w)
+{
+    while (!worker_stop) {
+        if (db_is_down(w->db)) {
+            if (!db_ensure(w->db) || db_job_listen(w->db) != DB_OK) {
+                worker_nap(w->cfg->poll_interval_ms);
+                continue;
+            }
+        }
+        if (!worker_run_one(w) && !worker_stop)
+            worker_idle(w);
+    }
+}
+
+/* Prints usage. */
+static int worker_usage(void)
+{
+    fputs("usage: certmill-worker [--config FILE] [--id NAME]\n", stderr);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
+                                          { "id", required_argument, NULL, 'i' },
+                                          { NULL, 0, NULL, 0 } };
+    const char *cfgpath = NULL, *id = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "c:i:", opts, NULL)) != -1) {
+        if (c == 'c')
+            cfgpath = optarg;
+        else if (c == 'i')
+            id = optarg;
+        else
+            return worker_usage();
+    }
+    log_init("certmill-worker", LOG_LVL_INFO);
+    char err[512];
+    struct worker w;
+    memset(&w, 0, sizeof w);
+    w.cfg = config_load(cfgpath, err, sizeof err);
+    if (!w.cfg) {
+        log_error("%s", err);
+        return 2;
+    }
+    log_set_level((enum log_level)w.cfg->log_level);
+    if (!seal_key_load(w.cfg->master_key_file, w.master, err, sizeof err)) {
+        log_error("%s", err);
+        config_free(w.cfg);
+        return 2;
+    }
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    /* The lease owner names host, instance and pid, so an operator can tell who holds a step. */
+    int n = snprintf(w.id, sizeof w.id, "%.24s/%.24s/%ld", host, id ? id : "worker", (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof w.id)
+        w.id[sizeof w.id - 1] = '\0';
+    w.n_cas = w.cfg->n_cas;
+    w.cas = xcalloc(w.n_cas ? w.n_cas : 1, sizeof *w.cas);
+    for (size_t i = 0; i < w.n_cas; i++)
+        w.cas[i].conf = &w.cfg->cas[i];
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = worker_on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    w.db = worker_connect(w.cfg);
+    if (w.db) {
+        log_info("worker %s started", w.id);
+        worker_loop(&w);
+    }
+    log_info("worker %s stopping", w.id);
+    db_close(w.db);
+    worker_cas_free(&w);
+    OPENSSL_cleanse(w.master, sizeof w.master);
+    config_free(w.cfg);
+    curl_global_cleanup();
+    return 0;
+}

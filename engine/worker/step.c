@@ -1,0 +1,315 @@
+/* step — running one claimed step: load, dispatch, and the common ways a step ends. */
+#include "step.h"
+
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "crypto/key.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* A string field of the order row (NULL when absent or null). */
+const char *step_order_str(const struct step *s, const char *field)
+{
+    return json_string_value(json_object_get(s->order, field));
+}
+
+/* Opens the outcome transaction; a moved fencing token means another worker owns the step now. */
+enum step_rc step_tx_begin(struct step *s)
+{
+    enum db_rc rc = db_begin(s->w->db);
+    if (rc == DB_OK)
+        rc = db_job_fence_check(s->w->db, &s->job);
+    if (rc == DB_OK)
+        return STEP_RC_OK;
+    return step_tx_abort(s, rc);
+}
+
+/* Rolls back; a lost fence is LOST, anything else a database trouble to retry. */
+enum step_rc step_tx_abort(struct step *s, enum db_rc rc)
+{
+    db_rollback(s->w->db);
+    if (rc == DB_NOTFOUND) {
+        log_warn("order %s: lease lost to another worker, dropping this step's outcome", s->order_id);
+        return STEP_RC_LOST;
+    }
+    s->problem = step_problem("database_unavailable", "the database failed while storing the step", true, NULL);
+    return STEP_RC_RETRY;
+}
+
+/* Commits the move to the next step. */
+enum step_rc step_tx_finish(struct step *s, enum order_step next, long delay_ms, int polls)
+{
+    struct db *db = s->w->db;
+    const char *status = state_order_status_name(state_status_of_step(next));
+    enum db_rc rc = db_work_order_state(db, s->order_id, status, state_step_name(next), NULL);
+    if (rc == DB_OK)
+        rc = next == STEP_DONE ? db_job_delete(db, &s->job)
+                               : db_job_reschedule(db, &s->job, delay_ms, 0, polls, NULL);
+    if (rc == DB_OK)
+        rc = db_commit(db);
+    if (rc != DB_OK)
+        return step_tx_abort(s, rc);
+    return STEP_RC_OK;
+}
+
+/* Makes the stored problem document (RFC 9457 shape, with certmill's code). */
+json_t *step_problem(const char *code, const char *detail, bool retryable, const struct acme_problem *ca)
+{
+    json_t *p = json_object();
+    char *type = xasprintf("urn:certmill:problem:%s", code);
+    json_object_set_new(p, "type", json_string(type));
+    free(type);
+    json_object_set_new(p, "code", json_string(code));
+    json_object_set_new(p, "title", json_string(retryable ? "The order is waiting to retry" : "The order failed"));
+    json_object_set_new(p, "detail", json_string(detail));
+    json_object_set_new(p, "retryable", json_boolean(retryable));
+    if (ca && (ca->type || ca->detail)) {
+        json_t *c = json_object();
+        if (ca->type)
+            json_object_set_new(c, "type", json_string(ca->type));
+        if (ca->detail)
+            json_object_set_new(c, "detail", json_string(ca->detail));
+        if (ca->status)
+            json_object_set_new(c, "status", json_integer(ca->status));
+        json_object_set_new(p, "ca_problem", c);
+    }
+    return p;
+}
+
+static void step_account_forget(struct step *s);
+
+/* Decides whether an ACME failure is worth retrying: transport, 5xx, rate limits and nonces are. */
+enum step_rc step_acme_failure(struct step *s, enum acme_rc rc, const char *what)
+{
+    const struct acme_problem *pr = &s->res.problem;
+    char detail[512];
+    char safe[300];
+    json_decref(s->problem);
+    s->problem = NULL;
+    switch (rc) {
+    case ACME_ERR_TRANSPORT:
+        snprintf(detail, sizeof detail, "%s: the CA could not be reached: %s", what,
+                 log_safe(safe, sizeof safe, s->res.error));
+        s->problem = step_problem("ca_unreachable", detail, true, NULL);
+        return STEP_RC_RETRY;
+    case ACME_ERR_PROTOCOL:
+        snprintf(detail, sizeof detail, "%s: the CA's answer was not valid ACME: %s", what,
+                 log_safe(safe, sizeof safe, s->res.error));
+        s->problem = step_problem("ca_protocol_error", detail, true, NULL);
+        return STEP_RC_RETRY;
+    case ACME_ERR_LOCAL:
+        snprintf(detail, sizeof detail, "%s: %s", what, log_safe(safe, sizeof safe, s->res.error));
+        s->problem = step_problem("internal", detail, true, NULL);
+        return STEP_RC_RETRY;
+    case ACME_ERR_PROBLEM:
+    case ACME_OK:
+        break;
+    }
+    snprintf(detail, sizeof detail, "%s: the CA said: %s", what,
+             log_safe(safe, sizeof safe, pr->detail ? pr->detail : "(no detail)"));
+    if (acme_problem_is(pr, "accountDoesNotExist")) {
+        /* The CA lost the account (a test CA restarted, an operator deactivated it): register again. */
+        log_warn("tenant %s: the CA no longer knows account %s; registering again", s->tenant_id,
+                 s->kid ? s->kid : "?");
+        step_account_forget(s);
+        s->problem = step_problem("ca_account_lost", detail, true, pr);
+        return STEP_RC_RETRY;
+    }
+    if (s->res.http_status == 404 && strcmp(what, "newOrder") != 0 && strcmp(what, "newAccount") != 0) {
+        /* The CA no longer has the order or authorization (it was restarted or purged it). */
+        s->problem = step_problem("ca_order_lost", detail, true, pr);
+        return STEP_RC_RESTART;
+    }
+    if (acme_problem_is(pr, "rateLimited")) {
+        s->problem = step_problem("rate_limited", detail, true, pr);
+        return STEP_RC_RETRY;
+    }
+    if (acme_problem_is(pr, "badNonce") || pr->status >= 500 || pr->status == 0) {
+        s->problem = step_problem("ca_error", detail, true, pr);
+        return STEP_RC_RETRY;
+    }
+    s->problem = step_problem("ca_rejected", detail, false, pr);
+    return STEP_RC_FAIL;
+}
+
+/* Forgets the account URL so the next step registers the key again. */
+static void step_account_forget(struct step *s)
+{
+    unsigned char *key = NULL;
+    size_t len = 0;
+    char *url = NULL;
+    long long id = 0;
+    if (db_account_get(s->w->db, s->tenant_id, s->ca->conf->name, &id, &key, &len, &url) == DB_OK)
+        db_account_set_url(s->w->db, id, NULL);
+    free(key);
+    free(url);
+}
+
+/* Records a passing failure: the job is retried with backoff, or fails after too many tries. */
+static void step_end_retry(struct step *s)
+{
+    struct db *db = s->w->db;
+    int attempts = s->job.attempts + 1;
+    unsigned char r;
+    RAND_bytes(&r, 1);
+    long delay = state_backoff_ms(attempts, s->res.retry_after, r / 256.0);
+    if (!s->problem)
+        s->problem = step_problem("internal", "the step failed", true, NULL);
+    const char *detail = json_string_value(json_object_get(s->problem, "detail"));
+    if (step_tx_begin(s) != STEP_RC_OK)
+        return;
+    enum db_rc rc;
+    if (!s->order) {
+        /* The order could not even be read: only the job can be rescheduled. */
+        rc = db_job_reschedule(db, &s->job, delay, s->job.attempts, s->job.polls, detail);
+        if (rc == DB_OK)
+            rc = db_commit(db);
+        if (rc != DB_OK)
+            step_tx_abort(s, rc);
+        return;
+    }
+    const char *step = step_order_str(s, "step");
+    if (attempts >= STATE_MAX_ATTEMPTS) {
+        log_error("order %s: giving up after %d attempts: %s", s->order_id, attempts, detail);
+        json_object_set_new(s->problem, "retryable", json_false());
+        rc = db_work_order_state(db, s->order_id, "failed", step, s->problem);
+        if (rc == DB_OK)
+            rc = db_job_delete(db, &s->job);
+    } else {
+        log_warn("order %s: step %s failed (attempt %d), retrying in %ld ms: %s", s->order_id, step, attempts,
+                 delay, detail);
+        time_t at = time(NULL) + (delay + 999) / 1000;
+        char ts[32];
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&at));
+        json_object_set_new(s->problem, "next_attempt_at", json_string(ts));
+        rc = db_work_order_state(db, s->order_id, step_order_str(s, "status"), step, s->problem);
+        if (rc == DB_OK)
+            rc = db_job_reschedule(db, &s->job, delay, attempts, s->job.polls, detail);
+    }
+    if (rc == DB_OK)
+        rc = db_commit(db);
+    if (rc != DB_OK)
+        step_tx_abort(s, rc);
+}
+
+/* Records a permanent failure: the order is failed with its problem and leaves the queue. */
+static void step_end_fail(struct step *s)
+{
+    struct db *db = s->w->db;
+    if (!s->problem)
+        s->problem = step_problem("internal", "the step failed", false, NULL);
+    log_warn("order %s: failed: %s", s->order_id, json_string_value(json_object_get(s->problem, "detail")));
+    if (step_tx_begin(s) != STEP_RC_OK)
+        return;
+    enum db_rc rc = db_work_order_state(db, s->order_id, "failed", step_order_str(s, "step"), s->problem);
+    if (rc == DB_OK)
+        rc = db_job_delete(db, &s->job);
+    if (rc == DB_OK)
+        rc = db_commit(db);
+    if (rc != DB_OK)
+        step_tx_abort(s, rc);
+}
+
+/* Starts the order afresh at the CA, keeping its certificate key. */
+static void step_end_restart(struct step *s)
+{
+    struct db *db = s->w->db;
+    int attempts = s->job.attempts + 1;
+    log_warn("order %s: %s; starting a new CA order", s->order_id,
+             json_string_value(json_object_get(s->problem, "detail")));
+    if (attempts >= STATE_MAX_ATTEMPTS) {
+        json_object_set_new(s->problem, "retryable", json_false());
+        step_end_fail(s);
+        return;
+    }
+    if (step_tx_begin(s) != STEP_RC_OK)
+        return;
+    enum db_rc rc = db_work_order_restart(db, s->order_id);
+    if (rc == DB_OK)
+        rc = db_job_reschedule(db, &s->job, 0, attempts, 0, "the CA lost the order");
+    if (rc == DB_OK)
+        rc = db_commit(db);
+    if (rc != DB_OK)
+        step_tx_abort(s, rc);
+}
+
+/* Runs the function of the order's current step. */
+static enum step_rc step_dispatch(struct step *s)
+{
+    int st = state_step_parse(step_order_str(s, "step"));
+    int status = state_order_status_parse(step_order_str(s, "status"));
+    if (status < 0 || state_order_final((enum order_status)status) || st == STEP_DONE) {
+        /* A final order keeps no job; one left over (crash between writes) is removed. */
+        if (step_tx_begin(s) != STEP_RC_OK)
+            return STEP_RC_LOST;
+        enum db_rc rc = db_job_delete(s->w->db, &s->job);
+        if (rc == DB_OK)
+            rc = db_commit(s->w->db);
+        return rc == DB_OK ? STEP_RC_OK : step_tx_abort(s, rc);
+    }
+    s->ca = worker_ca_get(s->w, step_order_str(s, "ca"));
+    if (!s->ca) {
+        s->problem = step_problem("unknown_ca", "the order's CA is not in this worker's configuration", true, NULL);
+        return STEP_RC_RETRY;
+    }
+    enum step_rc rc = step_account(s);
+    if (rc != STEP_RC_OK)
+        return rc;
+    switch ((enum order_step)st) {
+    case STEP_NEW_ORDER:
+        return step_new_order(s);
+    case STEP_AUTHORIZE:
+        return step_authorize(s);
+    case STEP_VALIDATE:
+        return step_validate(s);
+    case STEP_FINALIZE:
+        return step_finalize(s);
+    case STEP_DOWNLOAD:
+        return step_download(s);
+    default:
+        s->problem = step_problem("internal", "the order is in an unknown step", false, NULL);
+        return STEP_RC_FAIL;
+    }
+}
+
+/* Claims one due job and runs its step to an outcome. */
+bool worker_run_one(struct worker *w)
+{
+    struct step s;
+    memset(&s, 0, sizeof s);
+    s.w = w;
+    enum db_rc rc = db_job_claim(w->db, w->id, w->cfg->lease_seconds, &s.job);
+    if (rc != DB_OK)
+        return false;
+    s.order_id = s.job.order_id;
+    acme_result_init(&s.res);
+    rc = db_work_order_load(w->db, s.order_id, &s.order, &s.authzs, &s.key_sealed, &s.key_len);
+    enum step_rc src;
+    if (rc == DB_OK) {
+        s.tenant_id = step_order_str(&s, "tenant_id");
+        log_debug("order %s: step %s (attempt %d, poll %d)", s.order_id, step_order_str(&s, "step"),
+                  s.job.attempts + 1, s.job.polls);
+        src = step_dispatch(&s);
+    } else {
+        s.problem = step_problem("database_unavailable", "cannot read the order", true, NULL);
+        src = STEP_RC_RETRY;
+    }
+    if (src == STEP_RC_RETRY)
+        step_end_retry(&s);
+    else if (src == STEP_RC_RESTART)
+        step_end_restart(&s);
+    else if (src == STEP_RC_FAIL)
+        step_end_fail(&s);
+    json_decref(s.order);
+    json_decref(s.authzs);
+    json_decref(s.problem);
+    free(s.key_sealed);
+    free(s.kid);
+    EVP_PKEY_free(s.account_key);
+    acme_result_clear(&s.res);
+    return true;
+}

@@ -1,0 +1,62 @@
+/* step — one claimed step of one order: its context, and how it ends (commit, retry, fail). */
+#ifndef CM_STEP_H
+#define CM_STEP_H
+
+#include "worker.h"
+
+#include "db_work.h"
+
+#include <openssl/evp.h>
+
+/* How a step function ended. */
+enum step_rc {
+    STEP_RC_OK,        /* it committed its outcome */
+    STEP_RC_RETRY,     /* a passing failure: try the same step later (backoff) */
+    STEP_RC_FAIL,      /* a permanent failure: the order fails with step->problem */
+    STEP_RC_LOST,      /* our lease was taken over: commit nothing */
+    STEP_RC_RESTART,   /* the CA forgot the order: start a new CA order */
+};
+
+struct step {
+    struct worker *w;
+    struct db_job job;
+    json_t *order;          /* the order row */
+    json_t *authzs;         /* its authorizations */
+    unsigned char *key_sealed;
+    size_t key_len;
+    const char *order_id;
+    const char *tenant_id;
+    struct worker_ca *ca;
+    EVP_PKEY *account_key;  /* loaded by step_account */
+    char *kid;
+    struct acme_result res; /* the last ACME call's outcome */
+    json_t *problem;        /* set before STEP_RC_FAIL / STEP_RC_RETRY */
+};
+
+/* A string field of the order row. */
+const char *step_order_str(const struct step *s, const char *field);
+/* Opens the transaction of the step's outcome and checks the fencing token. */
+enum step_rc step_tx_begin(struct step *s);
+/*
+ * Moves the order to next (its status follows), sets the job due after delay_ms (polls as
+ * given), and commits. For STEP_DONE the job is deleted.
+ */
+enum step_rc step_tx_finish(struct step *s, enum order_step next, long delay_ms, int polls);
+/* Rolls back an open transaction of the step after a failure. */
+enum step_rc step_tx_abort(struct step *s, enum db_rc rc);
+
+/* Builds the order's problem: code, detail, retryable; the CA's own problem is attached when present. */
+json_t *step_problem(const char *code, const char *detail, bool retryable, const struct acme_problem *ca);
+/* Classifies an ACME failure into RETRY or FAIL and sets s->problem. */
+enum step_rc step_acme_failure(struct step *s, enum acme_rc rc, const char *what);
+
+/* Makes sure the tenant has an account at the order's CA; loads its key and kid. */
+enum step_rc step_account(struct step *s);
+
+enum step_rc step_new_order(struct step *s);
+enum step_rc step_authorize(struct step *s);
+enum step_rc step_validate(struct step *s);
+enum step_rc step_finalize(struct step *s);
+enum step_rc step_download(struct step *s);
+
+#endif

@@ -1,0 +1,170 @@
+/* step_authz — authorizations: publish each challenge's answer, ask the CA to validate, poll. */
+#include "step.h"
+
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "crypto/jws.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Field helpers for an authorization row. */
+static const char *authz_str(json_t *a, const char *k)
+{
+    return json_string_value(json_object_get(a, k));
+}
+
+/* Finds the challenge of the order's type among those the CA offers. */
+static const struct acme_challenge *authz_pick(const struct acme_authz *az, const char *type)
+{
+    for (size_t i = 0; i < az->n_challenges; i++)
+        if (az->challenges[i].type && strcmp(az->challenges[i].type, type) == 0)
+            return &az->challenges[i];
+    return NULL;
+}
+
+/* The first challenge error of an authorization, for the problem shown to the panel. */
+static const struct acme_problem *authz_error(const struct acme_authz *az)
+{
+    for (size_t i = 0; i < az->n_challenges; i++)
+        if (az->challenges[i].error.type || az->challenges[i].error.detail)
+            return &az->challenges[i].error;
+    return NULL;
+}
+
+/* Fails the order because the CA refused an authorization. */
+static enum step_rc authz_invalid(struct step *s, const struct acme_authz *az)
+{
+    const struct acme_problem *err = authz_error(az);
+    char detail[600];
+    snprintf(detail, sizeof detail, "validation of %s%s failed%s%s", az->wildcard ? "*." : "",
+             az->identifier ? az->identifier : "?", err && err->detail ? ": " : "",
+             err && err->detail ? err->detail : "");
+    s->problem = step_problem("validation_failed", detail, false, err);
+    return STEP_RC_FAIL;
+}
+
+/* Stores the CA's view of one authorization (inside the outcome transaction). */
+static enum db_rc authz_store(struct step *s, long long id, const struct acme_authz *az,
+                              const struct acme_challenge *ch, const char *keyauth)
+{
+    struct db_authz_update u = {
+        .id = id,
+        .domain = az->identifier,
+        .wildcard = az->wildcard,
+        .status = az->status,
+        .challenge_type = ch ? ch->type : NULL,
+        .challenge_url = ch ? ch->url : NULL,
+        .token = ch ? ch->token : NULL,
+        .key_authorization = keyauth,
+    };
+    return db_work_authz_update(s->w->db, &u);
+}
+
+/* Fetches every authorization and publishes the answer to its challenge (the responder serves it). */
+enum step_rc step_authorize(struct step *s)
+{
+    size_t n = json_array_size(s->authzs);
+    struct acme_authz *az = xcalloc(n ? n : 1, sizeof *az);
+    const char *type = step_order_str(s, "challenge");
+    enum step_rc ret = STEP_RC_OK;
+    int slot = db_ca_gate_enter(s->w->db, s->ca->conf->name, s->ca->conf->max_inflight, false);
+    for (size_t i = 0; i < n && ret == STEP_RC_OK; i++) {
+        enum acme_rc arc = acme_authz_get(s->ca->client, s->account_key, s->kid,
+                                          authz_str(json_array_get(s->authzs, i), "url"), &az[i], &s->res);
+        if (arc != ACME_OK)
+            ret = step_acme_failure(s, arc, "authorization");
+        else if (strcmp(az[i].status, "valid") != 0 && strcmp(az[i].status, "pending") != 0)
+            ret = authz_invalid(s, &az[i]);
+        else if (strcmp(az[i].status, "pending") == 0 && !authz_pick(&az[i], type)) {
+            char detail[300];
+            snprintf(detail, sizeof detail, "the CA offers no %s challenge for %s", type, az[i].identifier);
+            s->problem = step_problem("challenge_unavailable", detail, false, NULL);
+            ret = STEP_RC_FAIL;
+        }
+    }
+    db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, false);
+    if (ret == STEP_RC_OK && (ret = step_tx_begin(s)) == STEP_RC_OK) {
+        enum db_rc rc = DB_OK;
+        for (size_t i = 0; i < n && rc == DB_OK; i++) {
+            long long id = json_integer_value(json_object_get(json_array_get(s->authzs, i), "id"));
+            const struct acme_challenge *ch = strcmp(az[i].status, "pending") == 0 ? authz_pick(&az[i], type) : NULL;
+            char *keyauth = ch ? jws_key_authorization(ch->token, s->account_key) : NULL;
+            rc = authz_store(s, id, &az[i], ch, keyauth);
+            free(keyauth);
+        }
+        ret = rc == DB_OK ? step_tx_finish(s, STEP_VALIDATE, 0, 0) : step_tx_abort(s, rc);
+    }
+    for (size_t i = 0; i < n; i++)
+        acme_authz_free(&az[i]);
+    free(az);
+    return ret;
+}
+
+/* Answers the challenges not yet answered, then polls the others until all are valid. */
+enum step_rc step_validate(struct step *s)
+{
+    size_t n = json_array_size(s->authzs);
+    struct acme_authz *az = xcalloc(n ? n : 1, sizeof *az);
+    bool *responded = xcalloc(n ? n : 1, sizeof *responded), *polled = xcalloc(n ? n : 1, sizeof *polled);
+    bool all_valid = true, answered_now = false;
+    long retry_after = -1;
+    enum step_rc ret = STEP_RC_OK;
+    int slot = db_ca_gate_enter(s->w->db, s->ca->conf->name, s->ca->conf->max_inflight, false);
+    for (size_t i = 0; i < n && ret == STEP_RC_OK; i++) {
+        json_t *a = json_array_get(s->authzs, i);
+        if (strcmp(authz_str(a, "status"), "valid") == 0)
+            continue;
+        all_valid = false;
+        enum acme_rc arc;
+        if (!json_is_true(json_object_get(a, "responded"))) {
+            struct acme_challenge ch = { 0 };
+            arc = acme_challenge_respond(s->ca->client, s->account_key, s->kid, authz_str(a, "challenge_url"), &ch,
+                                         &s->res);
+            acme_challenge_free(&ch);
+            if (arc == ACME_OK)
+                responded[i] = answered_now = true;
+            else
+                ret = step_acme_failure(s, arc, "challenge");
+            continue;
+        }
+        arc = acme_authz_get(s->ca->client, s->account_key, s->kid, authz_str(a, "url"), &az[i], &s->res);
+        if (arc != ACME_OK) {
+            ret = step_acme_failure(s, arc, "authorization");
+            continue;
+        }
+        polled[i] = true;
+        if (s->res.retry_after > retry_after)
+            retry_after = s->res.retry_after;
+        if (strcmp(az[i].status, "valid") != 0 && strcmp(az[i].status, "pending") != 0)
+            ret = authz_invalid(s, &az[i]);
+    }
+    db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, false);
+    if (ret == STEP_RC_OK && (ret = step_tx_begin(s)) == STEP_RC_OK) {
+        enum db_rc rc = DB_OK;
+        bool pending = false;
+        for (size_t i = 0; i < n && rc == DB_OK; i++) {
+            long long id = json_integer_value(json_object_get(json_array_get(s->authzs, i), "id"));
+            if (responded[i])
+                rc = db_work_authz_responded(s->w->db, id);
+            if (polled[i] && rc == DB_OK)
+                rc = authz_store(s, id, &az[i], NULL, NULL);
+            if ((responded[i] || polled[i]) && !(polled[i] && strcmp(az[i].status, "valid") == 0))
+                pending = true;
+        }
+        if (rc != DB_OK)
+            ret = step_tx_abort(s, rc);
+        else if (all_valid || !pending)
+            ret = step_tx_finish(s, STEP_FINALIZE, 0, 0);
+        else
+            ret = step_tx_finish(s, STEP_VALIDATE, state_poll_ms(answered_now ? 0 : s->job.polls, retry_after),
+                                 answered_now ? 0 : s->job.polls + 1);
+    }
+    for (size_t i = 0; i < n; i++)
+        acme_authz_free(&az[i]);
+    free(az);
+    free(responded);
+    free(polled);
+    return ret;
+}

@@ -1,0 +1,223 @@
+/* step_issue — the certificate: key and CSR, finalize, download, store. */
+#include "step.h"
+
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "crypto/cert.h"
+#include "crypto/csr.h"
+#include "crypto/key.h"
+#include "crypto/seal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The AAD binding a sealed certificate key to its order (the API decrypts with the same). */
+static char *step_key_aad(const struct step *s)
+{
+    return xasprintf("order-key:%s", s->order_id);
+}
+
+/* Loads the order's certificate key, making and storing it first when there is none yet. */
+static enum step_rc step_cert_key(struct step *s, EVP_PKEY **key)
+{
+    char *aad = step_key_aad(s);
+    enum step_rc ret = STEP_RC_OK;
+    *key = NULL;
+    if (s->key_sealed) {
+        unsigned char *pem = NULL;
+        size_t pemlen = 0;
+        if (seal_decrypt(s->w->master, s->key_sealed, s->key_len, aad, &pem, &pemlen))
+            *key = key_from_pem((const char *)pem, pemlen);
+        if (pem)
+            xfree_secret(pem, pemlen);
+        if (!*key) {
+            s->problem = step_problem("internal", "the certificate key cannot be decrypted", true, NULL);
+            ret = STEP_RC_RETRY;
+        }
+        free(aad);
+        return ret;
+    }
+    int type = key_type_parse(step_order_str(s, "key_type"));
+    *key = type >= 0 ? key_generate((enum key_type)type) : NULL;
+    size_t pemlen = 0;
+    char *pem = *key ? key_to_pem(*key, &pemlen) : NULL;
+    unsigned char *sealed = NULL;
+    size_t slen = 0;
+    bool ok = pem && seal_encrypt(s->w->master, pem, pemlen, aad, &sealed, &slen);
+    if (pem)
+        xfree_secret(pem, pemlen);
+    free(aad);
+    if (!ok) {
+        s->problem = step_problem("internal", "cannot make the certificate key", true, NULL);
+        EVP_PKEY_free(*key);
+        *key = NULL;
+        return STEP_RC_RETRY;
+    }
+    /* Committed before finalize: a finalize repeated after a crash must use this same key. */
+    if ((ret = step_tx_begin(s)) == STEP_RC_OK) {
+        enum db_rc rc = db_work_order_key(s->w->db, s->order_id, sealed, slen);
+        if (rc == DB_OK)
+            rc = db_commit(s->w->db);
+        if (rc != DB_OK)
+            ret = step_tx_abort(s, rc);
+    }
+    if (ret == STEP_RC_OK) {
+        s->key_sealed = sealed;
+        s->key_len = slen;
+    } else {
+        free(sealed);
+        EVP_PKEY_free(*key);
+        *key = NULL;
+    }
+    return ret;
+}
+
+/* Fails the order with the CA's reason for an invalid order. */
+static enum step_rc step_order_invalid(struct step *s, const struct acme_order *ao)
+{
+    char detail[600];
+    snprintf(detail, sizeof detail, "the CA marked the order invalid%s%s", ao->error.detail ? ": " : "",
+             ao->error.detail ? ao->error.detail : "");
+    s->problem = step_problem("ca_rejected", detail, false, &ao->error);
+    return STEP_RC_FAIL;
+}
+
+/* Sends the CSR once the CA's order is ready; an order already processing or valid goes on to download. */
+enum step_rc step_finalize(struct step *s)
+{
+    EVP_PKEY *key = NULL;
+    enum step_rc ret = step_cert_key(s, &key);
+    if (ret != STEP_RC_OK)
+        return ret;
+    struct acme_order ao = { 0 };
+    int slot = db_ca_gate_enter(s->w->db, s->ca->conf->name, s->ca->conf->max_inflight, false);
+    enum acme_rc arc = acme_order_get(s->ca->client, s->account_key, s->kid, step_order_str(s, "acme_order_url"),
+                                      &ao, &s->res);
+    if (arc == ACME_OK && strcmp(ao.status, "ready") == 0) {
+        json_t *domains = json_object_get(s->order, "domains");
+        size_t n = json_array_size(domains);
+        const char **names = xcalloc(n, sizeof *names);
+        for (size_t i = 0; i < n; i++)
+            names[i] = json_string_value(json_array_get(domains, i));
+        unsigned char *der = NULL;
+        size_t derlen = 0;
+        if (!csr_make(key, names, n, &der, &derlen)) {
+            s->problem = step_problem("internal", "cannot make the CSR", true, NULL);
+            ret = STEP_RC_RETRY;
+        } else {
+            acme_order_free(&ao);
+            arc = acme_order_finalize(s->ca->client, s->account_key, s->kid, step_order_str(s, "finalize_url"), der,
+                                      derlen, &ao, &s->res);
+        }
+        free(der);
+        free(names);
+    }
+    db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, false);
+    EVP_PKEY_free(key);
+    if (ret != STEP_RC_OK) {
+        /* problem already set */
+    } else if (arc != ACME_OK) {
+        ret = step_acme_failure(s, arc, "finalize");
+    } else if (strcmp(ao.status, "invalid") == 0) {
+        ret = step_order_invalid(s, &ao);
+    } else if (strcmp(ao.status, "pending") == 0) {
+        /* The CA still wants an authorization (e.g. one expired): validate again. */
+        if ((ret = step_tx_begin(s)) == STEP_RC_OK)
+            ret = step_tx_finish(s, STEP_VALIDATE, state_poll_ms(0, -1), 0);
+    } else if ((ret = step_tx_begin(s)) == STEP_RC_OK) {
+        long delay = strcmp(ao.status, "valid") == 0 ? 0 : state_poll_ms(0, s->res.retry_after);
+        ret = step_tx_finish(s, STEP_DOWNLOAD, delay, 0);
+    }
+    acme_order_free(&ao);
+    return ret;
+}
+
+/* Checks the issued chain against the order: the key is ours and the names are the order's. */
+static bool step_cert_check(struct step *s, const struct cert_info *ci, EVP_PKEY *key)
+{
+    json_t *domains = json_object_get(s->order, "domains");
+    if (!cert_matches_key(ci->leaf_pem, key) || ci->n_names != json_array_size(domains))
+        return false;
+    for (size_t i = 0; i < json_array_size(domains); i++) {
+        const char *want = json_string_value(json_array_get(domains, i));
+        bool found = false;
+        for (size_t j = 0; j < ci->n_names && !found; j++)
+            found = strcasecmp(ci->names[j], want) == 0;
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+/* Stores the certificate, links it to the order, ends the order as issued. */
+static enum step_rc step_cert_store(struct step *s, const struct cert_info *ci)
+{
+    struct db_cert_new c = {
+        .tenant_id = s->tenant_id,
+        .order_id = s->order_id,
+        .ca = s->ca->conf->name,
+        .domains = json_object_get(s->order, "domains"),
+        .serial = ci->serial,
+        .not_before = (long long)ci->not_before,
+        .not_after = (long long)ci->not_after,
+        .cert_pem = ci->leaf_pem,
+        .chain_pem = ci->chain_pem,
+        .key_type = step_order_str(s, "key_type"),
+        .key_sealed = s->key_sealed,
+        .key_len = s->key_len,
+    };
+    enum step_rc ret = step_tx_begin(s);
+    if (ret != STEP_RC_OK)
+        return ret;
+    char *cert_id = NULL;
+    enum db_rc rc = db_work_cert_store(s->w->db, &c, &cert_id);
+    if (rc != DB_OK)
+        return step_tx_abort(s, rc);
+    ret = step_tx_finish(s, STEP_DONE, 0, 0);
+    if (ret == STEP_RC_OK)
+        log_info("order %s: issued certificate %s (serial %s)", s->order_id, cert_id, ci->serial);
+    free(cert_id);
+    return ret;
+}
+
+/* Polls the CA's order until valid, then downloads and stores the chain. */
+enum step_rc step_download(struct step *s)
+{
+    struct acme_order ao = { 0 };
+    char *pem = NULL;
+    int slot = db_ca_gate_enter(s->w->db, s->ca->conf->name, s->ca->conf->max_inflight, false);
+    enum acme_rc arc = acme_order_get(s->ca->client, s->account_key, s->kid, step_order_str(s, "acme_order_url"),
+                                      &ao, &s->res);
+    long retry_after = s->res.retry_after;
+    if (arc == ACME_OK && strcmp(ao.status, "valid") == 0 && ao.certificate_url)
+        arc = acme_cert_download(s->ca->client, s->account_key, s->kid, ao.certificate_url, &pem, &s->res);
+    db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, false);
+    enum step_rc ret;
+    if (arc != ACME_OK) {
+        ret = step_acme_failure(s, arc, "certificate");
+    } else if (strcmp(ao.status, "invalid") == 0) {
+        ret = step_order_invalid(s, &ao);
+    } else if (!pem) {
+        /* Still processing. */
+        if ((ret = step_tx_begin(s)) == STEP_RC_OK)
+            ret = step_tx_finish(s, STEP_DOWNLOAD, state_poll_ms(s->job.polls, retry_after), s->job.polls + 1);
+    } else {
+        struct cert_info ci = { 0 };
+        EVP_PKEY *key = NULL;
+        ret = step_cert_key(s, &key);
+        if (ret != STEP_RC_OK) {
+            /* problem set */
+        } else if (!cert_parse_chain(pem, strlen(pem), &ci) || !step_cert_check(s, &ci, key)) {
+            s->problem = step_problem("ca_protocol_error",
+                                      "the CA's certificate does not match the order's names or key", true, NULL);
+            ret = STEP_RC_RETRY;
+        } else {
+            ret = step_cert_store(s, &ci);
+        }
+        EVP_PKEY_free(key);
+        cert_info_free(&ci);
+    }
+    free(pem);
+    acme_order_free(&ao);
+    return ret;
+}

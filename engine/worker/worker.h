@@ -1,0 +1,36 @@
+/* worker — the state shared by the worker's main loop and its step functions. */
+#ifndef CM_WORKER_H
+#define CM_WORKER_H
+
+#include "acme/acme.h"
+#include "base/config.h"
+#include "crypto/seal.h"
+#include "db.h"
+#include "state.h"
+
+#include <jansson.h>
+#include <signal.h>
+
+/* One CA this worker talks to, with its client made on first use. */
+struct worker_ca {
+    const struct config_ca *conf;
+    struct acme_client *client;
+};
+
+struct worker {
+    struct config *cfg;
+    struct db *db;
+    unsigned char master[SEAL_KEY_LEN];
+    char id[80];
+    struct worker_ca *cas;
+    size_t n_cas;
+};
+
+/* Claims and performs one due step; false when nothing was due. */
+bool worker_run_one(struct worker *w);
+/* The client for a configured CA, NULL if the name is not configured. */
+struct worker_ca *worker_ca_get(struct worker *w, const char *name);
+/* Frees the CA clients. */
+void worker_cas_free(struct worker *w);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * certificates — /v1/certificates: list, read one, and its private key.
+ *
+ * Representation: {"id", "order_id", "domains", "serial", "not_before", "not_after",
+ * "status", "ca", "key_type", "certificate_pem" (leaf), "chain_pem", "fullchain_pem"
+ * (leaf + chain), "created_at"} (list items leave out the three PEM fields).
+ * /key answers {"key_type", "key_pem"} with Cache-Control: no-store.
+ */
+#ifndef CM_FCGI_CERTIFICATES_H
+#define CM_FCGI_CERTIFICATES_H
+
+#include "app.h"
+#include "request.h"
+#include "response.h"
+
+/* The AAD the worker seals a certificate's key with: "order-key:<order_id>". */
+#define FCGI_CERT_KEY_AAD_PREFIX "order-key:"
+
+/* GET /v1/certificates?limit=&cursor=&status=&domain=. */
+void fcgi_certs_list(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp);
+/* GET /v1/certificates/{id}. */
+void fcgi_certs_get(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp);
+/* GET /v1/certificates/{id}/key. */
+void fcgi_certs_key(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp);
+/* leaf + chain as one PEM text (a newline between them when the leaf lacks one); caller frees. */
+char *fcgi_certs_fullchain(const char *leaf, const char *chain);
+
+#endif

@@ -1,0 +1,160 @@
+/*
+ * certmill-fcgi — the HTTP front of certmill as a FastCGI application.
+ *
+ *   certmill-fcgi [--config FILE] [--threads N]
+ *
+ * Listens on [api] fcgi_listen (host:port or a socket path) and answers with N
+ * threads (default 4), each with its own database connection. SIGTERM or SIGINT:
+ * stop accepting, finish the requests in progress, exit 0.
+ */
+#include "app.h"
+#include "base/config.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "crypto/seal.h"
+#include "listen.h"
+#include "serve.h"
+
+#include <fcgiapp.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define FCGI_DEFAULT_THREADS 4
+#define FCGI_MAX_THREADS 256
+#define FCGI_BACKLOG 256
+
+struct fcgi_opts {
+    const char *config;
+    int threads;
+};
+
+/* Prints how to call the program. */
+static void fcgi_usage(FILE *f)
+{
+    fprintf(f, "usage: certmill-fcgi [--config FILE] [--threads N]\n");
+}
+
+/* Reads the command line; false on a usage error. */
+static bool fcgi_parse_args(int argc, char **argv, struct fcgi_opts *o)
+{
+    o->config = NULL;
+    o->threads = FCGI_DEFAULT_THREADS;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            o->config = argv[++i];
+        } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n < 1 || n > FCGI_MAX_THREADS) {
+                fprintf(stderr, "certmill-fcgi: --threads takes 1 to %d\n", FCGI_MAX_THREADS);
+                return false;
+            }
+            o->threads = (int)n;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fcgi_usage(stdout);
+            exit(0);
+        } else {
+            fcgi_usage(stderr);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Blocks the stop signals in every thread (inherited), so main receives them with sigwait. */
+static void fcgi_block_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, set, NULL);
+    /* A client that hangs up must not kill the process on write. */
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* Starts the threads, waits for a stop signal, and winds them down. */
+static int fcgi_run(const struct fcgi_app *app, int listen_fd, int nthreads, sigset_t *set)
+{
+    struct fcgi_serve_arg *args = xcalloc((size_t)nthreads, sizeof *args);
+    pthread_t *tids = xcalloc((size_t)nthreads, sizeof *tids);
+    int started = 0, rc = 0;
+    for (; started < nthreads; started++) {
+        fcgi_ctx_init(&args[started].ctx, app, started);
+        args[started].listen_fd = listen_fd;
+        if (pthread_create(&tids[started], NULL, fcgi_serve_thread, &args[started]) != 0) {
+            log_error("cannot start thread %d", started);
+            rc = 1;
+            break;
+        }
+    }
+    if (rc == 0) {
+        log_info("listening on %s with %d threads", app->cfg->fcgi_listen, nthreads);
+        int sig = 0;
+        while (sigwait(set, &sig) != 0)
+            ;
+        log_info("signal %d: finishing requests in progress and stopping", sig);
+    }
+    fcgi_serve_stop();
+    FCGX_ShutdownPending();
+    /* Wakes every thread blocked in accept(): on Linux it then fails with EINVAL. */
+    shutdown(listen_fd, SHUT_RDWR);
+    for (int i = 0; i < started; i++)
+        pthread_join(tids[i], NULL);
+    free(tids);
+    free(args);
+    return rc;
+}
+
+/* Loads everything, serves until a stop signal, frees everything. */
+int main(int argc, char **argv)
+{
+    struct fcgi_opts opts;
+    struct fcgi_app app;
+    char err[512];
+    sigset_t set;
+    int rc = 1, listen_fd = -1;
+    memset(&app, 0, sizeof app);
+    log_init("certmill-fcgi", LOG_LVL_INFO);
+    if (!fcgi_parse_args(argc, argv, &opts))
+        return 2;
+    struct config *cfg = config_load(opts.config, err, sizeof err);
+    if (!cfg) {
+        fprintf(stderr, "certmill-fcgi: %s\n", err);
+        return 2;
+    }
+    log_set_level((enum log_level)cfg->log_level);
+    app.cfg = cfg;
+    if (!seal_key_load(cfg->master_key_file, app.master_key, err, sizeof err)) {
+        fprintf(stderr, "certmill-fcgi: %s\n", err);
+        rc = 2;
+        goto out;
+    }
+    app.have_master_key = true;
+    /* Seed jansson's hash function before threads race to do it. */
+    json_object_seed(0);
+    if (FCGX_Init() != 0) {
+        log_error("cannot initialise libfcgi");
+        goto out;
+    }
+    listen_fd = fcgi_listen_open(cfg->fcgi_listen, FCGI_BACKLOG, err, sizeof err);
+    if (listen_fd < 0) {
+        log_error("%s", err);
+        goto out;
+    }
+    fcgi_block_signals(&set);
+    rc = fcgi_run(&app, listen_fd, opts.threads, &set);
+    log_info("stopped");
+out:
+    if (listen_fd >= 0)
+        close(listen_fd);
+    OPENSSL_cleanse(app.master_key, sizeof app.master_key);
+    config_free(cfg);
+    return rc;
+}

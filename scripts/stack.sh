@@ -1,0 +1,924 @@
+#!/usr/bin/env bash
+# stack.sh — start, stop and inspect a private certmill stack on loopback:
+# PostgreSQL 15, Pebble (test ACME CA), BIND 9 (Pebble's DNS, example.test),
+# nginx (API + HTTP-01 front), certmill-fcgi and N certmill-worker processes.
+#
+# Usage: scripts/stack.sh up | down | status
+#        scripts/stack.sh start-worker N | stop-worker N | kill-worker N
+#
+# Environment (defaults in brackets):
+#   CM_STACK_DIR      state, logs, pid files       [$repo/var/stack]
+#   CM_PORT_BASE      first of 8 ports             [18000]
+#   CM_BIN_DIR        certmill binaries            [$repo/build/bin]
+#   CM_PEBBLE_NOSLEEP 1 = no random 0-15 s validation delay in Pebble [1]
+#   CM_WORKERS        number of workers `up` starts [2]
+#
+# Ports: base+0 PostgreSQL, +1 Pebble ACME (https), +2 Pebble management,
+# +3 HTTP-01 (nginx), +4 TLS-ALPN-01 (reserved), +5 BIND (udp+tcp),
+# +6 nginx API (http), +7 certmill-fcgi (FastCGI). All on 127.0.0.1.
+#
+# Layout of $CM_STACK_DIR: pg/ (cluster, owned by the postgres user when run
+# as root; in /tmp/certmill-pg-<hash> when that user cannot reach the dir,
+# see run/pgdata), pebble/ (TLS CA, config, root.pem of the current run),
+# bind/ (named.conf, zone example.test), nginx/, log/ (one log per process,
+# the previous run's as *.log.1), run/ (pid files), secrets/ (0700: master.key,
+# pgpass, tsig.key, demo-tenant.json), certmill.conf, stack.env (KEY=VALUE
+# for tests and scripts/demo.sh; var/stack.env links to the default one).
+set -euo pipefail
+umask 022
+shopt -u patsub_replacement 2>/dev/null || true   # bash 5.2: '&' stays literal in ${x//a/b}
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# ---------------------------------------------------------------- settings
+
+DIR=$(realpath -m -- "${CM_STACK_DIR:-$repo/var/stack}")
+PEBBLE_NOSLEEP=${CM_PEBBLE_NOSLEEP:-1}
+WORKERS=${CM_WORKERS:-2}
+# `up` takes the defaults; the other commands, when CM_BIN_DIR/CM_PORT_BASE
+# are not set, reuse those the running stack was started with.
+recorded() {
+    if [[ "${1:-}" != up && -s "$DIR/run/$2" ]]; then cat "$DIR/run/$2"; else printf '%s' "$3"; fi
+}
+BIN=$(realpath -m -- "${CM_BIN_DIR:-$(recorded "${1:-}" bin-dir "$repo/build/bin")}")
+PORT_BASE=${CM_PORT_BASE:-$(recorded "${1:-}" port-base 18000)}
+if ! [[ "$PORT_BASE" =~ ^[0-9]+$ ]] || ((PORT_BASE < 1024 || PORT_BASE > 65527)); then
+    echo "stack: CM_PORT_BASE must be 1024..65527, not '$PORT_BASE'" >&2
+    exit 2
+fi
+[[ "$WORKERS" =~ ^[0-9]+$ ]] ||
+    { echo "stack: CM_WORKERS must be a number, not '$WORKERS'" >&2; exit 2; }
+
+PG_PORT=$((PORT_BASE + 0))
+ACME_PORT=$((PORT_BASE + 1))
+MGMT_PORT=$((PORT_BASE + 2))
+HTTP01_PORT=$((PORT_BASE + 3))
+TLSALPN_PORT=$((PORT_BASE + 4))
+DNS_PORT=$((PORT_BASE + 5))
+API_PORT=$((PORT_BASE + 6))
+FCGI_PORT=$((PORT_BASE + 7))
+
+PG_BIN=/usr/lib/postgresql/15/bin
+CONF=$DIR/certmill.conf
+LOGDIR=$DIR/log
+RUNDIR=$DIR/run
+SECRETS=$DIR/secrets
+ZONE=example.test
+TSIG_NAME=certmill-key
+
+# Everything here talks to 127.0.0.1 only: never through a proxy.
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+export no_proxy='*' NO_PROXY='*'
+
+# The PostgreSQL cluster runs as `postgres` when we are root (initdb refuses
+# root), else as ourselves.
+if ((EUID == 0)); then PG_USER=postgres; else PG_USER=$(id -un); fi
+DIR_HASH=$(printf '%s' "$DIR" | sha256sum | cut -c1-12)
+
+# ---------------------------------------------------------------- helpers
+
+log() { printf 'stack: %s\n' "$*"; }
+warn() { printf 'stack: warning: %s\n' "$*" >&2; }
+die() { printf 'stack: error: %s\n' "$*" >&2; exit 1; }
+
+# as_pg CMD... — run CMD as the cluster's owner, from a directory it can enter.
+as_pg() {
+    if ((EUID == 0)); then
+        (cd / && runuser -u "$PG_USER" -- "$@")
+    else
+        (cd / && "$@")
+    fi
+}
+
+# pid_alive PID — true while PID exists and is not a zombie.
+pid_alive() {
+    local pid=$1 stat
+    [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+    { read -r stat <"/proc/$pid/stat"; } 2>/dev/null || return 1
+    # "pid (comm) S ...": the state follows the last ')'; comm may hold spaces.
+    stat=${stat##*) }
+    [[ -n "$stat" && "${stat:0:1}" != Z ]]
+}
+
+# pid_cmdline PID — the command line of PID, arguments joined by spaces.
+pid_cmdline() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true; }
+
+# pidfile_read FILE — print the pid in FILE (nothing if absent or invalid).
+pidfile_read() {
+    local pid=""
+    if [[ -r "$1" ]]; then read -r pid <"$1" 2>/dev/null || true; fi
+    [[ "$pid" =~ ^[0-9]+$ ]] && printf '%s' "$pid"
+    return 0
+}
+
+# pidfile_alive FILE EXPECT — print the pid of FILE if that process runs and
+# its command line contains EXPECT (guards against a reused pid).
+pidfile_alive() {
+    local pid
+    pid=$(pidfile_read "$1")
+    [[ -n "$pid" ]] && pid_alive "$pid" && [[ "$(pid_cmdline "$pid")" == *"$2"* ]] || return 1
+    printf '%s' "$pid"
+}
+
+# wait_gone TIMEOUT PID... — wait until all PIDs have exited; false on timeout.
+wait_gone() {
+    local timeout=$1 pid left deadline=$((SECONDS + $1))
+    shift
+    while :; do
+        left=0
+        for pid in "$@"; do pid_alive "$pid" && left=1; done
+        ((left)) || return 0
+        ((SECONDS < deadline)) || return 1
+        sleep 0.1
+    done
+}
+
+# stop_pid NAME TIMEOUT PID — SIGTERM, wait TIMEOUT s, then SIGKILL.
+stop_pid() {
+    local name=$1 timeout=$2 pid=$3 kids
+    pid_alive "$pid" || return 0
+    # Children that should go with it (nginx workers, postgres backends).
+    kids=$(ps -o pid= --ppid "$pid" 2>/dev/null | tr -s ' \n' ' ' || true)
+    kill -TERM "$pid" 2>/dev/null || true
+    # shellcheck disable=SC2086
+    if ! wait_gone "$timeout" "$pid" $kids; then
+        warn "$name (pid $pid) still running after ${timeout}s: SIGKILL"
+        # shellcheck disable=SC2086
+        kill -KILL "$pid" $kids 2>/dev/null || true
+        # shellcheck disable=SC2086
+        wait_gone 5 "$pid" $kids || { warn "$name (pid $pid) survived SIGKILL"; return 1; }
+    fi
+}
+
+# stop_pidfile NAME PIDFILE EXPECT [TIMEOUT] — stop the process of PIDFILE
+# (if it is still the one we started) and remove the pid file.
+stop_pidfile() {
+    local name=$1 file=$2 expect=$3 timeout=${4:-10} pid
+    [[ -e "$file" ]] || return 0
+    if pid=$(pidfile_alive "$file" "$expect"); then
+        log "stopping $name (pid $pid)"
+        stop_pid "$name" "$timeout" "$pid" || return 1
+    fi
+    rm -f "$file"
+}
+
+# start_bg NAME PIDFILE LOGFILE CMD... — run CMD in its own session (so a
+# Ctrl-C in the terminal that started it never reaches it), stdout/stderr
+# appended to LOGFILE, its pid in PIDFILE.
+start_bg() {
+    local name=$1 pidfile=$2 logfile=$3 pid="" i
+    shift 3
+    rm -f "$pidfile"
+    # The shell writes its own pid, then becomes CMD (exec keeps the pid).
+    # shellcheck disable=SC2016
+    setsid -f /bin/sh -c 'echo $$ >"$0.tmp" && mv -f "$0.tmp" "$0" && exec "$@"' \
+        "$pidfile" "$@" >>"$logfile" 2>&1 </dev/null
+    for ((i = 0; i < 50; i++)); do
+        pid=$(pidfile_read "$pidfile")
+        [[ -n "$pid" ]] && break
+        sleep 0.1
+    done
+    [[ -n "$pid" ]] || die "$name did not start (no pid file $pidfile)"
+    log "started $name (pid $pid)"
+}
+
+# wait_for TIMEOUT WHAT PIDFILE EXPECT CMD... — poll CMD until it succeeds;
+# fail early when the process of PIDFILE dies (PIDFILE may be "").
+wait_for() {
+    local timeout=$1 what=$2 pidfile=$3 expect=$4 deadline
+    shift 4
+    deadline=$((SECONDS + timeout))
+    until "$@" >/dev/null 2>&1; do
+        if [[ -n "$pidfile" ]] && ! pidfile_alive "$pidfile" "$expect" >/dev/null; then
+            die "$what: the process exited"
+        fi
+        ((SECONDS < deadline)) || die "$what: no answer after ${timeout}s"
+        sleep 0.2
+    done
+}
+
+# port_free PROTO PORT — fail with the owner's line if 127.0.0.1:PORT is taken.
+port_free() {
+    local proto=$1 port=$2 used
+    if [[ "$proto" == tcp ]]; then
+        used=$(ss -Hltnp "sport = :$port" 2>/dev/null || true)
+    else
+        used=$(ss -Hlunp "sport = :$port" 2>/dev/null || true)
+    fi
+    [[ -z "$used" ]] || die "port $port/$proto is already in use: $used"
+}
+
+# http_code URL [CURL ARGS...] — print the HTTP status of a GET (000 if none).
+http_code() {
+    local url=$1
+    shift
+    curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@" "$url" 2>/dev/null || true
+}
+
+# http_is URL CODE [CURL ARGS...] — true when a GET of URL answers CODE.
+http_is() { [[ "$(http_code "$1" "${@:3}")" == "$2" ]]; }
+
+# http_answers URL — true when anything answers HTTP at URL.
+http_answers() { [[ "$(http_code "$1")" != 000 ]]; }
+
+# env_line KEY VALUE — a shell-sourceable KEY=VALUE line (quoted if needed).
+env_line() {
+    if [[ "$2" =~ ^[A-Za-z0-9_./:@%+,=-]*$ ]]; then
+        printf '%s=%s\n' "$1" "$2"
+    else
+        printf "%s='%s'\n" "$1" "${2//\'/\'\\\'\'}"
+    fi
+}
+
+# write_secret FILE — write stdin to FILE with mode 0600, atomically.
+write_secret() {
+    local tmp
+    tmp=$(mktemp "$1.XXXXXX")
+    chmod 0600 "$tmp"
+    cat >"$tmp"
+    mv -f "$tmp" "$1"
+}
+
+have_certmill() {
+    [[ -x "$BIN/certmill" && -x "$BIN/certmill-fcgi" && -x "$BIN/certmill-worker" ]]
+}
+
+# ---------------------------------------------------------------- postgres
+
+# pg_locate — set PG_BASE (dir owned by the cluster user), PG_DATA, PG_SOCK,
+# PG_LOG. The cluster lives in $DIR/pg when the postgres user can reach $DIR,
+# else in /tmp/certmill-pg-<hash of DIR>; $DIR/run/pgdata records which.
+pg_locate() {
+    PG_BASE=$DIR/pg
+    if ((EUID == 0)) && ! runuser -u "$PG_USER" -- test -x "$DIR" 2>/dev/null; then
+        PG_BASE=/tmp/certmill-pg-$DIR_HASH
+    fi
+    PG_DATA=$PG_BASE/data
+    PG_SOCK=$PG_BASE/sock
+    # A Unix socket path must stay under 108 bytes.
+    if ((${#PG_SOCK} + 20 > 100)); then PG_SOCK=/tmp/certmill-pgsock-$DIR_HASH; fi
+    PG_LOG=$PG_BASE/postgres.log
+}
+
+# pg_data_recorded — the data dir the last `up` used (for down/status).
+pg_data_recorded() {
+    if [[ -s "$RUNDIR/pgdata" ]]; then cat "$RUNDIR/pgdata"; else printf '%s' "$DIR/pg/data"; fi
+}
+
+# pg_owned_dir PATH — create PATH (mode 0700) owned by the cluster user; refuse
+# a PATH that exists with another owner (e.g. planted in /tmp).
+pg_owned_dir() {
+    local path=$1
+    if [[ -e "$path" || -L "$path" ]]; then
+        [[ -d "$path" && ! -L "$path" && "$(stat -c %U "$path")" == "$PG_USER" ]] ||
+            die "$path exists but is not a directory owned by $PG_USER"
+    else
+        mkdir -p "$path"
+        chown "$PG_USER:" "$path"
+    fi
+    chmod 0700 "$path"
+}
+
+pg_password() { cut -d: -f5- "$SECRETS/pgpass" | head -n1; }
+
+pg_conninfo() {
+    printf 'host=127.0.0.1 port=%s dbname=%s user=certmill passfile=%s connect_timeout=5' \
+        "$PG_PORT" "${1:-certmill}" "$SECRETS/pgpass"
+}
+
+pg_start() {
+    local pwfile
+    pg_locate
+    port_free tcp "$PG_PORT"
+    [[ "$PG_BASE" == "$DIR/pg" ]] ||
+        log "user $PG_USER cannot reach $DIR: the cluster goes to $PG_BASE"
+    pg_owned_dir "$PG_BASE"
+    pg_owned_dir "$PG_SOCK"
+    printf '%s\n' "$PG_DATA" >"$RUNDIR/pgdata"
+    ln -sfn "$PG_LOG" "$LOGDIR/postgres.log"
+
+    if [[ ! -s "$PG_DATA/PG_VERSION" ]]; then
+        log "initdb $PG_DATA (superuser certmill)"
+        rm -rf "$PG_DATA"
+        pwfile=$PG_BASE/initdb-pw
+        (umask 077 && pg_password >"$pwfile")
+        chown "$PG_USER:" "$pwfile"
+        if ! as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U certmill --pwfile="$pwfile" \
+            --auth-host=scram-sha-256 --auth-local=scram-sha-256 \
+            -E UTF8 --locale=C.UTF-8 --no-instructions >"$LOGDIR/initdb.log" 2>&1; then
+            rm -f "$pwfile"
+            die "initdb failed"
+        fi
+        rm -f "$pwfile"
+        # Our settings live in their own file, rewritten at every start.
+        as_pg sh -c "printf '\n# certmill local stack\ninclude_if_exists = %s\n' \
+            \"'certmill-stack.conf'\" >>'$PG_DATA/postgresql.conf'"
+        # A new cluster has no demo tenant: forget the old one's key.
+        rm -f "$SECRETS/demo-tenant.json"
+    fi
+    as_pg sh -c "cat >'$PG_DATA/certmill-stack.conf'" <<EOF
+# written by scripts/stack.sh at every start
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$PG_SOCK'
+max_connections = 200
+timezone = 'UTC'
+log_timezone = 'UTC'
+log_line_prefix = '%m [%p] %q%u@%d '
+EOF
+    log "starting postgres on 127.0.0.1:$PG_PORT"
+    # setsid: the postmaster must not see a terminal's Ctrl-C (SIGINT = shutdown).
+    if ! as_pg setsid -f -w "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
+        -s start >>"$LOGDIR/pg_ctl.log" 2>&1; then
+        die "postgres did not start"
+    fi
+    wait_for 30 "postgres" "" "" "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"
+
+    if ! psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = 'certmill'" | grep -q 1; then
+        log "creating database certmill"
+        psql_admin -q -c 'CREATE DATABASE certmill OWNER certmill'
+    fi
+}
+
+# psql_admin ARGS... — psql to the maintenance database as certmill.
+psql_admin() {
+    "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 "$(pg_conninfo postgres)" "$@"
+}
+
+pg_stop() {
+    local data pid
+    data=$(pg_data_recorded)
+    pid=$(pg_running) || return 0
+    log "stopping postgres (pid $pid)"
+    if ! as_pg "$PG_BIN/pg_ctl" -D "$data" -m fast -w -t 30 -s stop >>"$LOGDIR/pg_ctl.log" 2>&1; then
+        warn "pg_ctl stop failed"
+    fi
+    stop_pid postgres 10 "$pid"
+}
+
+pg_running() {
+    local data pid
+    data=$(pg_data_recorded)
+    pid=$(head -n1 "$data/postmaster.pid" 2>/dev/null || true)
+    pid_alive "$pid" && [[ "$(pid_cmdline "$pid")" == *postgres* ]] && printf '%s' "$pid"
+}
+
+# ---------------------------------------------------------------- secrets
+
+make_secrets() {
+    mkdir -p "$SECRETS"
+    chmod 0700 "$SECRETS"
+    # Master key: 32 random bytes as 64 hex digits, made once.
+    if ! grep -qxE '[0-9a-f]{64}' "$SECRETS/master.key" 2>/dev/null; then
+        log "new master key $SECRETS/master.key"
+        openssl rand -hex 32 | write_secret "$SECRETS/master.key"
+    fi
+    chmod 0600 "$SECRETS/master.key"
+    # Database password, made once; the passfile is rewritten for the port.
+    local pw=""
+    [[ -s "$SECRETS/pgpass" ]] && pw=$(pg_password)
+    [[ "$pw" =~ ^[0-9a-f]{32,}$ ]] || pw=$(openssl rand -hex 24)
+    printf '127.0.0.1:%s:*:certmill:%s\n' "$PG_PORT" "$pw" | write_secret "$SECRETS/pgpass"
+    # TSIG key for RFC 2136 updates of the test zone, made once.
+    if [[ ! -s "$SECRETS/tsig.key" ]]; then
+        tsig-keygen -a hmac-sha256 "$TSIG_NAME" | write_secret "$SECRETS/tsig.key"
+    fi
+    chmod 0600 "$SECRETS/tsig.key"
+}
+
+# ---------------------------------------------------------------- pebble
+
+# pebble_tls — Pebble's own HTTPS certificate: a small CA and a server
+# certificate for localhost/127.0.0.1/::1 (made once, renewed when near expiry).
+pebble_tls() {
+    local d=$DIR/pebble ext
+    mkdir -p "$d"
+    if [[ -s "$d/tls-ca.pem" && -s "$d/tls-ca.key" && -s "$d/tls-server.pem" && -s "$d/tls-server.key" ]] &&
+        openssl x509 -in "$d/tls-server.pem" -noout -checkend $((30 * 86400)) >/dev/null 2>&1; then
+        return 0
+    fi
+    log "making Pebble's TLS CA and server certificate"
+    (
+        umask 077
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -keyout "$d/tls-ca.key" -out "$d/tls-ca.pem" -days 3650 \
+            -subj "/CN=certmill local Pebble TLS CA $DIR_HASH" \
+            -addext "basicConstraints=critical,CA:TRUE" \
+            -addext "keyUsage=critical,keyCertSign,cRLSign" 2>>"$LOGDIR/openssl.log"
+        openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -keyout "$d/tls-server.key" -out "$d/tls-server.csr" -subj "/CN=localhost" 2>>"$LOGDIR/openssl.log"
+        ext=$(mktemp)
+        printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" \
+            "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
+            "extendedKeyUsage=serverAuth" >"$ext"
+        openssl x509 -req -in "$d/tls-server.csr" -CA "$d/tls-ca.pem" -CAkey "$d/tls-ca.key" \
+            -set_serial "0x$(openssl rand -hex 16)" -days 825 -extfile "$ext" \
+            -out "$d/tls-server.pem" 2>>"$LOGDIR/openssl.log"
+        rm -f "$ext" "$d/tls-server.csr"
+    )
+    chmod 0644 "$d/tls-ca.pem" "$d/tls-server.pem"
+}
+
+pebble_start() {
+    local d=$DIR/pebble nosleep=()
+    port_free tcp "$ACME_PORT"
+    port_free tcp "$MGMT_PORT"
+    pebble_tls
+    cat >"$d/pebble-config.json" <<EOF
+{
+  "pebble": {
+    "listenAddress": "127.0.0.1:$ACME_PORT",
+    "managementListenAddress": "127.0.0.1:$MGMT_PORT",
+    "certificate": "$d/tls-server.pem",
+    "privateKey": "$d/tls-server.key",
+    "httpPort": $HTTP01_PORT,
+    "tlsPort": $TLSALPN_PORT,
+    "ocspResponderURL": "",
+    "externalAccountBindingRequired": false
+  }
+}
+EOF
+    if [[ "$PEBBLE_NOSLEEP" == 1 ]]; then nosleep=(PEBBLE_VA_NOSLEEP=1); fi
+    log "starting pebble on 127.0.0.1:$ACME_PORT (mgmt $MGMT_PORT, dns 127.0.0.1:$DNS_PORT, nosleep=$PEBBLE_NOSLEEP)"
+    start_bg pebble "$RUNDIR/pebble.pid" "$LOGDIR/pebble.log" \
+        env -u PEBBLE_VA_NOSLEEP "${nosleep[@]}" \
+        pebble -config "$d/pebble-config.json" -dnsserver "127.0.0.1:$DNS_PORT"
+    wait_for 30 "pebble https://127.0.0.1:$ACME_PORT/dir" "$RUNDIR/pebble.pid" pebble \
+        curl -sf --max-time 2 --cacert "$d/tls-ca.pem" "https://127.0.0.1:$ACME_PORT/dir"
+    # The issuing root (and intermediate) are new at every Pebble start.
+    local what
+    for what in roots intermediates; do
+        curl -sf --max-time 5 --cacert "$d/tls-ca.pem" \
+            "https://127.0.0.1:$MGMT_PORT/$what/0" -o "$d/$what.tmp" ||
+            die "cannot fetch https://127.0.0.1:$MGMT_PORT/$what/0"
+        openssl x509 -in "$d/$what.tmp" -noout 2>/dev/null || die "$what/0 is not a PEM certificate"
+    done
+    mv -f "$d/roots.tmp" "$d/root.pem"
+    mv -f "$d/intermediates.tmp" "$d/intermediate.pem"
+}
+
+# ---------------------------------------------------------------- bind
+
+bind_start() {
+    local d=$DIR/bind
+    port_free tcp "$DNS_PORT"
+    port_free udp "$DNS_PORT"
+    mkdir -p "$d"
+    cat >"$d/named.conf" <<EOF
+// written by scripts/stack.sh at every start
+include "$SECRETS/tsig.key";
+
+options {
+    directory "$d";
+    pid-file "$d/named.pid";
+    lock-file "$d/named.lock";
+    session-keyfile "$d/session.key";
+    managed-keys-directory "$d";
+    dump-file "$d/named_dump.db";
+    statistics-file "$d/named.stats";
+    listen-on port $DNS_PORT { 127.0.0.1; };
+    listen-on-v6 { none; };
+    recursion no;
+    allow-transfer { none; };
+    dnssec-validation no;
+    notify no;
+};
+
+// No rndc control channel (it would take 127.0.0.1:953 in every stack).
+controls { };
+
+logging {
+    channel stack_log {
+        file "$LOGDIR/named.log";
+        print-time yes;
+        print-severity yes;
+        print-category yes;
+        severity info;
+    };
+    category default { stack_log; };
+    category lame-servers { null; };
+};
+
+zone "$ZONE" {
+    type master;
+    file "$d/$ZONE.zone";
+    allow-update { key $TSIG_NAME; };
+};
+EOF
+    # A fresh zone at every start (records added by tests do not pile up):
+    # wildcard A to 127.0.0.1 and no AAAA, since Pebble tries IPv6 first.
+    rm -f "$d/$ZONE.zone.jnl"
+    cat >"$d/$ZONE.zone" <<EOF
+\$TTL 60
+@   IN SOA ns.$ZONE. hostmaster.$ZONE. ( $(date +%s) 3600 600 86400 5 )
+@   IN NS  ns.$ZONE.
+ns  IN A   127.0.0.1
+@   IN A   127.0.0.1
+*   IN A   127.0.0.1
+EOF
+    named-checkconf "$d/named.conf" >>"$LOGDIR/named.log" 2>&1 || die "named-checkconf failed"
+    named-checkzone "$ZONE" "$d/$ZONE.zone" >>"$LOGDIR/named.log" 2>&1 || die "named-checkzone failed"
+    log "starting named on 127.0.0.1:$DNS_PORT (zone $ZONE)"
+    start_bg named "$RUNDIR/named.pid" "$LOGDIR/named.log" named -c "$d/named.conf" -f
+    wait_for 30 "named on 127.0.0.1:$DNS_PORT" "$RUNDIR/named.pid" named dns_ready
+}
+
+dns_ready() {
+    [[ "$(dig @127.0.0.1 -p "$DNS_PORT" "probe.$ZONE" A +short +time=1 +tries=1)" == 127.0.0.1 ]]
+}
+
+# ---------------------------------------------------------------- nginx
+
+nginx_args() { printf '%s\n' -p "$DIR/nginx/" -c "$DIR/nginx/nginx.conf" -e "$DIR/nginx/error.log"; }
+
+nginx_start() {
+    local d=$DIR/nginx tpl conf extra="" args=()
+    port_free tcp "$API_PORT"
+    port_free tcp "$HTTP01_PORT"
+    mkdir -p "$d/tmp"
+    cp "$repo/web/nginx/certmill-fastcgi.conf" "$d/fastcgi.conf"
+    # Temp paths of modules compiled into this nginx (nginx creates the
+    # default ones under /var/lib/nginx otherwise).
+    local v
+    v=$(nginx -V 2>&1)
+    [[ "$v" == *--without-http_uwsgi_module* ]] || extra+="    uwsgi_temp_path $d/tmp/uwsgi;"$'\n'
+    [[ "$v" == *--without-http_scgi_module* ]] || extra+="    scgi_temp_path $d/tmp/scgi;"$'\n'
+    tpl=$(<"$repo/web/nginx/certmill-local.conf.in")
+    conf=${tpl//@DIR@/${d%/}}
+    conf=${conf//@API_PORT@/$API_PORT}
+    conf=${conf//@HTTP01_PORT@/$HTTP01_PORT}
+    conf=${conf//@FCGI_PORT@/$FCGI_PORT}
+    conf=${conf//@WEB_ROOT@/$repo/web/dashboard}
+    conf=${conf//@EXTRA_TEMP_PATHS@/${extra%$'\n'}}
+    # Root runs workers as nobody; a checkout nobody cannot enter needs root.
+    local user=""
+    if ((EUID == 0)) && ! runuser -u nobody -- test -x "$d/tmp" -a -x "$repo/web" 2>/dev/null; then
+        user="user root;  # nobody cannot reach $d or $repo/web"
+    fi
+    conf=${conf//@USER@/$user}
+    printf '%s\n' "$conf" >"$d/nginx.conf"
+    mapfile -t args < <(nginx_args)
+    nginx -t -q "${args[@]}" >>"$d/error.log" 2>&1 || die "nginx -t failed"
+    log "starting nginx on 127.0.0.1:$API_PORT (API) and 127.0.0.1:$HTTP01_PORT (HTTP-01)"
+    # nginx daemonizes itself (and calls setsid).
+    rm -f "$d/nginx.pid"
+    nginx "${args[@]}" >>"$d/error.log" 2>&1 </dev/null || die "nginx did not start"
+    wait_for 10 "nginx pid file" "" "" test -s "$d/nginx.pid"
+    wait_for 10 "nginx on 127.0.0.1:$API_PORT" "$d/nginx.pid" nginx \
+        http_answers "http://127.0.0.1:$API_PORT/healthz"
+}
+
+# ---------------------------------------------------------------- certmill
+
+write_config() {
+    write_secret "$CONF" <<EOF
+[database]
+conninfo = host=127.0.0.1 port=$PG_PORT dbname=certmill user=certmill passfile=$SECRETS/pgpass connect_timeout=5
+[keys]
+master_key_file = $SECRETS/master.key
+[api]
+fcgi_listen = 127.0.0.1:$FCGI_PORT
+default_ca = local
+[worker]
+poll_interval_ms = 1000
+lease_seconds = ${CM_LEASE_SECONDS:-60}
+[ca.local]
+directory = https://127.0.0.1:$ACME_PORT/dir
+trust = $DIR/pebble/tls-ca.pem
+max_inflight = 4
+exclusive_new_order = yes
+timeout_ms = 15000
+[log]
+level = info
+EOF
+}
+
+# cli ARGS... — run the admin CLI; its stderr goes to log/certmill-cli.log.
+cli() {
+    printf '%s certmill %s\n' "$(date -u +%FT%TZ)" "$*" >>"$LOGDIR/certmill-cli.log"
+    "$BIN/certmill" --config "$CONF" "$@" 2>>"$LOGDIR/certmill-cli.log"
+}
+
+worker_start() {
+    local n=$1 pid
+    if pid=$(pidfile_alive "$RUNDIR/worker-$n.pid" certmill-worker); then
+        log "worker-$n already running (pid $pid)"
+        return 0
+    fi
+    start_bg "worker-$n" "$RUNDIR/worker-$n.pid" "$LOGDIR/worker-$n.log" \
+        "$BIN/certmill-worker" --config "$CONF" --id "worker-$n"
+}
+
+certmill_start() {
+    if ! have_certmill; then
+        log "certmill binaries not in $BIN (need certmill, certmill-fcgi, certmill-worker):"
+        log "  skipping migrate, certmill-fcgi, workers and demo tenant (infrastructure only)"
+        return 0
+    fi
+    port_free tcp "$FCGI_PORT"
+    log "certmill migrate"
+    cli migrate >>"$LOGDIR/certmill-cli.log" || die "certmill migrate failed"
+
+    start_bg certmill-fcgi "$RUNDIR/fcgi.pid" "$LOGDIR/fcgi.log" \
+        "$BIN/certmill-fcgi" --config "$CONF"
+    STEP_LOGS=("$LOGDIR/fcgi.log" "$DIR/nginx/error.log")
+    wait_for 60 "certmill-fcgi: http://127.0.0.1:$API_PORT/healthz = 200" \
+        "$RUNDIR/fcgi.pid" certmill-fcgi \
+        http_is "http://127.0.0.1:$API_PORT/healthz" 200
+
+    local i
+    for ((i = 1; i <= WORKERS; i++)); do worker_start "$i"; done
+
+    # The demo tenant is made once; its key (shown once) is kept in secrets/.
+    STEP_LOGS=("$LOGDIR/certmill-cli.log")
+    local key
+    if key=$(jq -er '.api_key' "$SECRETS/demo-tenant.json" 2>/dev/null) &&
+        http_is "http://127.0.0.1:$API_PORT/v1/orders?limit=1" 401 \
+            -H "Authorization: Bearer $key"; then
+        log "the stored demo tenant key is refused (database reset?): making a new one"
+        rm -f "$SECRETS/demo-tenant.json"
+    fi
+    if ! jq -e '.id and .api_key' "$SECRETS/demo-tenant.json" >/dev/null 2>&1; then
+        log "creating the demo tenant"
+        local out
+        # "demo" may exist already (its key lost): then take a fresh name.
+        out=$(cli tenant create demo) || out=$(cli tenant create "demo-$(date +%s)") ||
+            die "certmill tenant create failed"
+        jq -e '.id and .api_key' >/dev/null 2>&1 <<<"$out" ||
+            die "certmill tenant create printed no JSON with id and api_key: $out"
+        printf '%s\n' "$out" | write_secret "$SECRETS/demo-tenant.json"
+    fi
+    for ((i = 1; i <= WORKERS; i++)); do
+        pidfile_alive "$RUNDIR/worker-$i.pid" certmill-worker >/dev/null ||
+            { STEP_LOGS=("$LOGDIR/worker-$i.log"); die "worker-$i exited"; }
+    done
+}
+
+# ---------------------------------------------------------------- stack.env
+
+write_stack_env() {
+    local key="" tenant="" pw
+    pw=$(pg_password)
+    if [[ -s "$SECRETS/demo-tenant.json" ]]; then
+        key=$(jq -r '.api_key // ""' "$SECRETS/demo-tenant.json")
+        tenant=$(jq -r '.id // "" | tostring' "$SECRETS/demo-tenant.json")
+    fi
+    {
+        echo "# certmill local stack — written by scripts/stack.sh up; source it"
+        env_line CERTMILL_URL "http://127.0.0.1:$API_PORT"
+        env_line CERTMILL_API_KEY "$key"
+        env_line CERTMILL_TENANT_ID "$tenant"
+        env_line CERTMILL_CA_ROOT "$DIR/pebble/root.pem"
+        env_line CERTMILL_CA_INTERMEDIATE "$DIR/pebble/intermediate.pem"
+        env_line CERTMILL_CONFIG "$CONF"
+        env_line CERTMILL_DB_URL "postgresql://certmill:$pw@127.0.0.1:$PG_PORT/certmill"
+        env_line CERTMILL_PGPASSFILE "$SECRETS/pgpass"
+        env_line CERTMILL_PEBBLE_URL "https://127.0.0.1:$ACME_PORT/dir"
+        env_line CERTMILL_PEBBLE_MGMT_URL "https://127.0.0.1:$MGMT_PORT"
+        env_line CERTMILL_PEBBLE_TLS_CA "$DIR/pebble/tls-ca.pem"
+        env_line CERTMILL_PEBBLE_NOSLEEP "$PEBBLE_NOSLEEP"
+        env_line CERTMILL_BIN_DIR "$BIN"
+        env_line CERTMILL_STACK_DIR "$DIR"
+        env_line CERTMILL_LOG_DIR "$LOGDIR"
+        env_line CERTMILL_PORT_BASE "$PORT_BASE"
+        env_line CERTMILL_PG_PORT "$PG_PORT"
+        env_line CERTMILL_API_PORT "$API_PORT"
+        env_line CERTMILL_FCGI_PORT "$FCGI_PORT"
+        env_line CERTMILL_HTTP01_PORT "$HTTP01_PORT"
+        env_line CERTMILL_TLSALPN_PORT "$TLSALPN_PORT"
+        env_line CERTMILL_DNS_PORT "$DNS_PORT"
+        env_line CERTMILL_DNS_ZONE "$ZONE"
+        env_line CERTMILL_TSIG_KEYFILE "$SECRETS/tsig.key"
+        env_line CERTMILL_TSIG_KEYNAME "$TSIG_NAME"
+        env_line CERTMILL_WORKERS "$WORKERS"
+    } | write_secret "$DIR/stack.env"
+    if [[ "$DIR" == "$repo/var/stack" ]]; then
+        ln -sfn stack/stack.env "$repo/var/stack.env"
+    fi
+}
+
+# ---------------------------------------------------------------- up / down
+
+# rotate_logs — keep the previous run's logs as *.log.1, start new ones (so
+# a sanitizer report of an old run is never blamed on this one).
+rotate_logs() {
+    local f
+    mkdir -p "$LOGDIR"
+    for f in "$LOGDIR"/*.log "$DIR/nginx/error.log" "$DIR/nginx/access.log"; do
+        [[ -f "$f" && ! -L "$f" ]] && mv -f "$f" "$f.1"
+    done
+    pg_locate
+    [[ -f "$PG_LOG" ]] && mv -f "$PG_LOG" "$PG_LOG.1"
+    return 0
+}
+
+STEP="" STEP_LOGS=() UP_DONE=0
+
+# on_up_exit — after a failed `up`: show the failing step's logs, stop all.
+on_up_exit() {
+    local rc=$? f
+    ((UP_DONE)) && return 0
+    trap - EXIT
+    printf '\nstack: up FAILED during: %s\n' "$STEP" >&2
+    for f in "${STEP_LOGS[@]}"; do
+        [[ -e "$f" ]] || continue
+        printf -- '----- last lines of %s -----\n' "$f" >&2
+        tail -n 40 "$f" >&2 || true
+    done
+    printf -- '-----\nstack: stopping what was started\n' >&2
+    cmd_down >&2 || true
+    exit $((rc == 0 ? 1 : rc))
+}
+
+step() {
+    STEP=$1
+    shift
+    STEP_LOGS=("$@")
+}
+
+cmd_up() {
+    "$repo/scripts/deps.sh"
+    if [[ -n "$(running_list)$(stack_leftovers)" ]]; then
+        log "stack in $DIR is already running: restarting it"
+        cmd_down
+    fi
+    mkdir -p "$DIR" "$LOGDIR" "$RUNDIR"
+    trap on_up_exit EXIT
+    rotate_logs
+    printf '%s\n' "$PORT_BASE" >"$RUNDIR/port-base"
+    printf '%s\n' "$BIN" >"$RUNDIR/bin-dir"
+    log "up: $DIR, ports $PG_PORT-$FCGI_PORT, binaries $BIN"
+
+    step ports
+    local port
+    for port in "$PG_PORT" "$ACME_PORT" "$MGMT_PORT" "$HTTP01_PORT" "$DNS_PORT" "$API_PORT"; do
+        port_free tcp "$port"
+    done
+    port_free udp "$DNS_PORT"
+    if have_certmill; then port_free tcp "$FCGI_PORT"; fi
+    step secrets
+    make_secrets
+    step postgres "$LOGDIR/postgres.log" "$LOGDIR/pg_ctl.log" "$LOGDIR/initdb.log"
+    pg_start
+    step bind "$LOGDIR/named.log"
+    bind_start
+    step pebble "$LOGDIR/pebble.log" "$LOGDIR/openssl.log"
+    pebble_start
+    step nginx "$DIR/nginx/error.log"
+    nginx_start
+    step config
+    write_config
+    step certmill "$LOGDIR/certmill-cli.log" "$LOGDIR/fcgi.log"
+    certmill_start
+    step stack.env
+    write_stack_env
+    UP_DONE=1
+    trap - EXIT
+    log "up: done; environment in $DIR/stack.env"
+    cmd_status || true
+}
+
+# stack_leftovers — pids of stack processes still running: ours by name and
+# with this stack's directory (or its cluster's) on their command line.
+stack_leftovers() {
+    local p pid comm cmd data
+    data=$(pg_data_recorded)
+    for p in /proc/[0-9]*; do
+        pid=${p#/proc/}
+        [[ "$pid" == "$$" || "$pid" == "$BASHPID" ]] && continue
+        { read -r comm <"$p/comm"; } 2>/dev/null || continue
+        case "$comm" in
+        postgres | pebble | named | nginx | certmill*) ;;
+        *) continue ;;
+        esac
+        cmd=$(pid_cmdline "$pid")
+        if [[ "$cmd" == *"$DIR/"* || "$cmd" == *"$data"* ]] && pid_alive "$pid"; then
+            printf '%s\n' "$pid"
+        fi
+    done
+}
+
+cmd_down() {
+    local f n pid ok=1 left
+    for f in "$RUNDIR"/worker-*.pid; do
+        [[ -e "$f" ]] || continue
+        n=${f##*/worker-}
+        stop_pidfile "worker-${n%.pid}" "$f" certmill-worker 15 || ok=0
+    done
+    stop_pidfile certmill-fcgi "$RUNDIR/fcgi.pid" certmill-fcgi 15 || ok=0
+    stop_pidfile nginx "$DIR/nginx/nginx.pid" nginx 10 || ok=0
+    stop_pidfile pebble "$RUNDIR/pebble.pid" pebble 10 || ok=0
+    stop_pidfile named "$RUNDIR/named.pid" named 10 || ok=0
+    pg_stop || ok=0
+
+    # Anything of this stack that survived (e.g. its pid file was lost).
+    left=$(stack_leftovers)
+    if [[ -n "$left" ]]; then
+        for pid in $left; do
+            warn "leftover process $pid: $(pid_cmdline "$pid")"
+            stop_pid leftover 5 "$pid" || ok=0
+        done
+        left=$(stack_leftovers)
+        [[ -z "$left" ]] || { warn "still running: $left"; ok=0; }
+    fi
+    if ((ok)); then
+        log "down: nothing of $DIR is running"
+    else
+        warn "down: some processes of $DIR could not be stopped"
+        return 1
+    fi
+}
+
+# running_list — one line per component that is running: "name pid".
+running_list() {
+    local f pid n
+    pid=$(pg_running) && echo "postgres $pid"
+    pid=$(pidfile_alive "$RUNDIR/named.pid" named) && echo "named $pid"
+    pid=$(pidfile_alive "$RUNDIR/pebble.pid" pebble) && echo "pebble $pid"
+    pid=$(pidfile_alive "$DIR/nginx/nginx.pid" nginx) && echo "nginx $pid"
+    pid=$(pidfile_alive "$RUNDIR/fcgi.pid" certmill-fcgi) && echo "certmill-fcgi $pid"
+    for f in "$RUNDIR"/worker-*.pid; do
+        [[ -e "$f" ]] || continue
+        n=${f##*/}
+        pid=$(pidfile_alive "$f" certmill-worker) && echo "${n%.pid} $pid"
+    done
+    return 0
+}
+
+cmd_status() {
+    local running name ok=1 n f names want_cm=0
+    running=$(running_list)
+    printf 'stack %s (ports %s-%s)\n' "$DIR" "$PG_PORT" "$FCGI_PORT"
+    show() {
+        local name=$1 where=$2 required=$3 pid
+        pid=$(awk -v n="$name" '$1 == n {print $2}' <<<"$running")
+        if [[ -n "$pid" ]]; then
+            printf '  %-14s running  pid %-8s %s\n' "$name" "$pid" "$where"
+        else
+            printf '  %-14s stopped\n' "$name"
+            ((required)) && ok=0
+        fi
+        return 0
+    }
+    show postgres "127.0.0.1:$PG_PORT" 1
+    show named "127.0.0.1:$DNS_PORT (udp+tcp)" 1
+    show pebble "https://127.0.0.1:$ACME_PORT/dir, mgmt :$MGMT_PORT" 1
+    show nginx "http://127.0.0.1:$API_PORT (API), :$HTTP01_PORT (HTTP-01)" 1
+    have_certmill && want_cm=1
+    show certmill-fcgi "fastcgi 127.0.0.1:$FCGI_PORT" "$want_cm"
+    # Workers: those with a pid file, plus 1..CM_WORKERS.
+    names=$( {
+        for ((n = 1; n <= WORKERS; n++)); do echo "worker-$n"; done
+        for f in "$RUNDIR"/worker-*.pid; do
+            if [[ -e "$f" ]]; then basename "$f" .pid; fi
+        done
+    } | sort -u -V)
+    for name in $names; do show "$name" "" "$want_cm"; done
+    ((ok))
+}
+
+# ---------------------------------------------------------------- workers
+
+worker_arg() {
+    [[ "${1:-}" =~ ^[1-9][0-9]*$ ]] || die "usage: stack.sh $2 N (N = 1, 2, ...)"
+}
+
+cmd_start_worker() {
+    worker_arg "${1:-}" start-worker
+    [[ -s "$CONF" ]] || die "no $CONF: run 'stack.sh up' first"
+    have_certmill || die "no certmill binaries in $BIN"
+    worker_start "$1"
+}
+
+cmd_stop_worker() {
+    worker_arg "${1:-}" stop-worker
+    stop_pidfile "worker-$1" "$RUNDIR/worker-$1.pid" certmill-worker 15
+}
+
+cmd_kill_worker() {
+    local pid
+    worker_arg "${1:-}" kill-worker
+    if pid=$(pidfile_alive "$RUNDIR/worker-$1.pid" certmill-worker); then
+        log "SIGKILL worker-$1 (pid $pid)"
+        kill -KILL "$pid"
+        wait_gone 10 "$pid" || die "worker-$1 (pid $pid) survived SIGKILL"
+    else
+        log "worker-$1 is not running"
+    fi
+    rm -f "$RUNDIR/worker-$1.pid"
+}
+
+# ---------------------------------------------------------------- main
+
+case "${1:-}" in
+up) cmd_up ;;
+down) cmd_down ;;
+status) cmd_status ;;
+start-worker) cmd_start_worker "${2:-}" ;;
+stop-worker) cmd_stop_worker "${2:-}" ;;
+kill-worker) cmd_kill_worker "${2:-}" ;;
+*)
+    sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,73 @@
+"""Looks at what the CA holds for a tenant's ACME account, as an outside check of
+certmill: decrypts the sealed account key with the master key (AES-256-GCM, the
+format of engine/crypto/seal.h) and lists the account's orders at Pebble with a
+POST-as-GET signed by that key (RFC 8555 §7.1.2.1)."""
+
+import base64
+import os
+import json
+
+import requests
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+
+def b64u(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def unseal(master_key_file, blob, aad):
+    """Decrypts a sealed blob: version byte, 12-byte nonce, ciphertext, 16-byte tag."""
+    key = bytes.fromhex(open(master_key_file).read().strip())
+    blob = bytes(blob)
+    assert blob[0] == 1, "unknown seal version"
+    return AESGCM(key).decrypt(blob[1:13], blob[13:], aad.encode())
+
+
+def account(db, stack, tenant_id, ca="local"):
+    """Returns (private key, account URL) of the tenant's account at the CA."""
+    cur = db.cursor()
+    cur.execute("SELECT key_sealed, url FROM acme_accounts WHERE tenant_id = %s AND ca = %s", (tenant_id, ca))
+    row = cur.fetchone()
+    assert row, "no ACME account for the tenant"
+    pem = unseal(os.path.join(stack["CM_STACK_DIR"], "secrets", "master.key"), row[0], f"account-key:{tenant_id}:{ca}")
+    return serialization.load_pem_private_key(pem, None), row[1]
+
+
+class Client:
+    """A minimal signed-request helper for reading objects at the CA."""
+
+    def __init__(self, stack):
+        self.verify = stack["CERTMILL_PEBBLE_TLS_CA"]
+        self.dir = requests.get(stack["CERTMILL_PEBBLE_URL"], verify=self.verify, timeout=10).json()
+
+    def nonce(self):
+        return requests.head(self.dir["newNonce"], verify=self.verify, timeout=10).headers["Replay-Nonce"]
+
+    def post_as_get(self, key, kid, url):
+        for _ in range(10):  # Pebble rejects some nonces on purpose
+            protected = {"alg": "ES256", "kid": kid, "nonce": self.nonce(), "url": url}
+            p64 = b64u(json.dumps(protected).encode())
+            der = key.sign(f"{p64}.".encode(), ec.ECDSA(hashes.SHA256()))
+            r, s = decode_dss_signature(der)
+            sig = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+            body = json.dumps({"protected": p64, "payload": "", "signature": b64u(sig)})
+            resp = requests.post(url, data=body, headers={"Content-Type": "application/jose+json"},
+                                 verify=self.verify, timeout=10)
+            if resp.status_code == 400 and "badNonce" in resp.text:
+                continue
+            return resp
+        raise AssertionError("too many bad nonces")
+
+
+def account_orders(db, stack, tenant_id):
+    """The order URLs the CA lists for the tenant's account."""
+    key, kid = account(db, stack, tenant_id)
+    c = Client(stack)
+    acct = c.post_as_get(key, kid, kid)
+    assert acct.status_code == 200, acct.text
+    orders = c.post_as_get(key, kid, acct.json()["orders"])
+    assert orders.status_code == 200, orders.text
+    return orders.json()["orders"]
