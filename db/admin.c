@@ -5,23 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Runs a statement returning at most one row; *out gets it as JSON. */
-static enum db_rc db_admin_one(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
-                               const int *binary, json_t **out)
-{
-    enum db_rc rc;
-    PGresult *res = db_exec(db, sql, n, params, lens, binary, &rc);
-    if (!res)
-        return rc;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        return DB_NOTFOUND;
-    }
-    *out = db_row_json(res, 0);
-    PQclear(res);
-    return DB_OK;
-}
-
 /* Inserts the tenant and its first key together, so a tenant never exists without a way in. */
 enum db_rc db_tenant_create(struct db *db, const char *name, const unsigned char key_hash[32], json_t **out)
 {
@@ -29,7 +12,7 @@ enum db_rc db_tenant_create(struct db *db, const char *name, const unsigned char
     if (rc != DB_OK)
         return rc;
     const char *p1[] = { name };
-    rc = db_admin_one(db, "INSERT INTO tenants (name) VALUES ($1) RETURNING id, name, created_at", 1, p1, NULL,
+    rc = db_query_row(db, "INSERT INTO tenants (name) VALUES ($1) RETURNING id, name, created_at", 1, p1, NULL,
                       NULL, out);
     if (rc != DB_OK) {
         db_rollback(db);
@@ -38,7 +21,7 @@ enum db_rc db_tenant_create(struct db *db, const char *name, const unsigned char
     const char *p2[] = { json_string_value(json_object_get(*out, "id")), (const char *)key_hash };
     int lens[] = { 0, 32 }, bin[] = { 0, 1 };
     json_t *key = NULL;
-    rc = db_admin_one(db, "INSERT INTO api_keys (tenant_id, key_hash) VALUES ($1, $2) RETURNING id", 2, p2, lens,
+    rc = db_query_row(db, "INSERT INTO api_keys (tenant_id, key_hash) VALUES ($1, $2) RETURNING id", 2, p2, lens,
                       bin, &key);
     if (rc == DB_OK)
         rc = db_commit(db);
@@ -58,26 +41,20 @@ enum db_rc db_tenant_create(struct db *db, const char *name, const unsigned char
 enum db_rc db_tenant_find(struct db *db, const char *id_or_name, json_t **out)
 {
     const char *p[] = { id_or_name };
-    return db_admin_one(db, "SELECT id, name, created_at FROM tenants WHERE id = $1 OR name = $1 LIMIT 1", 1, p,
+    return db_query_row(db, "SELECT id, name, created_at FROM tenants WHERE id = $1 OR name = $1 LIMIT 1", 1, p,
                         NULL, NULL, out);
 }
 
 /* Lists every tenant with counts, for the operator. */
 enum db_rc db_tenant_list(struct db *db, json_t **out)
 {
-    enum db_rc rc;
-    PGresult *res = db_exec(db,
+    return db_query_rows(db,
                             "SELECT t.id, t.name, t.created_at,"
                             " (SELECT count(*) FROM api_keys k WHERE k.tenant_id = t.id AND k.revoked_at IS NULL)"
                             "   AS live_keys,"
                             " (SELECT count(*) FROM orders o WHERE o.tenant_id = t.id) AS orders"
                             " FROM tenants t ORDER BY t.created_at, t.id",
-                            0, NULL, NULL, NULL, &rc);
-    if (!res)
-        return rc;
-    *out = db_rows_json(res);
-    PQclear(res);
-    return DB_OK;
+                            0, NULL, NULL, NULL, out);
 }
 
 /* Adds a key (hash only) to an existing tenant. */
@@ -85,7 +62,7 @@ enum db_rc db_apikey_create(struct db *db, const char *tenant_id, const unsigned
 {
     const char *p[] = { tenant_id, (const char *)key_hash };
     int lens[] = { 0, 32 }, bin[] = { 0, 1 };
-    return db_admin_one(db,
+    return db_query_row(db,
                         "INSERT INTO api_keys (tenant_id, key_hash) SELECT id, $2 FROM tenants WHERE id = $1"
                         " RETURNING id, tenant_id, created_at",
                         2, p, lens, bin, out);
@@ -95,7 +72,7 @@ enum db_rc db_apikey_create(struct db *db, const char *tenant_id, const unsigned
 enum db_rc db_apikey_revoke(struct db *db, const char *key_id, json_t **out)
 {
     const char *p[] = { key_id };
-    return db_admin_one(db,
+    return db_query_row(db,
                         "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1"
                         " RETURNING id, tenant_id, revoked_at",
                         1, p, NULL, NULL, out);
@@ -107,16 +84,10 @@ enum db_rc db_order_list_admin(struct db *db, const char *tenant_id, int limit, 
     char lim[16];
     snprintf(lim, sizeof lim, "%d", limit);
     const char *p[] = { tenant_id, lim };
-    enum db_rc rc;
-    PGresult *res = db_exec(db,
+    return db_query_rows(db,
                             "SELECT o.id, o.tenant_id, o.status, o.step, o.domains, o.ca, o.certificate_id,"
                             " o.created_at, o.updated_at FROM orders o"
                             " WHERE $1::text IS NULL OR o.tenant_id = $1"
                             " ORDER BY o.created_at DESC, o.id DESC LIMIT $2::int",
-                            2, p, NULL, NULL, &rc);
-    if (!res)
-        return rc;
-    *out = db_rows_json(res);
-    PQclear(res);
-    return DB_OK;
+                            2, p, NULL, NULL, out);
 }

@@ -17,17 +17,7 @@ enum db_rc db_api_cert_get(struct db *db, const char *tenant_id, const char *id,
     static const char sql[] = "SELECT " DB_API_CERT_COLS ", c.cert_pem AS certificate_pem, c.chain_pem,"
                               " c.created_at FROM certificates c WHERE c.tenant_id = $1 AND c.id = $2";
     const char *params[2] = { tenant_id, id };
-    enum db_rc rc;
-    *out = NULL;
-    PGresult *res = db_exec(db, sql, 2, params, NULL, NULL, &rc);
-    if (!res)
-        return rc;
-    if (PQntuples(res) == 1)
-        *out = db_row_json(res, 0);
-    else
-        rc = DB_NOTFOUND;
-    PQclear(res);
-    return rc;
+    return db_query_row(db, sql, 2, params, NULL, NULL, out);
 }
 
 /* Reads one page of certificates, newest first, after the cursor. */

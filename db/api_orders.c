@@ -43,10 +43,7 @@ static enum db_rc db_api_order_queue(struct db *db, const char *order_id)
 {
     static const char sql[] = "INSERT INTO jobs (order_id) VALUES ($1)";
     const char *params[1] = { order_id };
-    enum db_rc rc;
-    PGresult *res = db_exec(db, sql, 1, params, NULL, NULL, &rc);
-    PQclear(res);
-    return rc;
+    return db_command(db, sql, 1, params, NULL, NULL, false);
 }
 
 /* Inserts an order and its job atomically. */
@@ -100,25 +97,37 @@ enum db_rc db_api_order_by_idempotency(struct db *db, const char *tenant_id, con
 /* Reads one order with its authorizations. */
 enum db_rc db_api_order_get(struct db *db, const char *tenant_id, const char *id, json_t **out)
 {
-    /* json_build_object keeps the key order; the challenge falls back to the order's until the worker sets it. */
-    static const char sql[] =
-        "SELECT " DB_API_ORDER_COLS ","
-        " COALESCE((SELECT json_agg(json_build_object('domain', a.domain, 'wildcard', a.wildcard,"
-        " 'status', a.status, 'challenge', COALESCE(a.challenge_type, o.challenge)) ORDER BY a.id)"
-        " FROM authorizations a WHERE a.order_id = o.id), '[]'::json) AS authorizations, " DB_API_ORDER_TAIL
-        " FROM orders o WHERE o.tenant_id = $1 AND o.id = $2";
+    static const char sql[] = "SELECT " DB_API_ORDER_COLS ", " DB_API_ORDER_TAIL
+                              " FROM orders o WHERE o.tenant_id = $1 AND o.id = $2";
+    /* The challenge falls back to the order's until the worker has stored the CA's. */
+    static const char authz_sql[] =
+        "SELECT a.domain, a.wildcard, a.status, COALESCE(a.challenge_type, o.challenge) AS challenge"
+        " FROM authorizations a JOIN orders o ON o.id = a.order_id"
+        " WHERE o.tenant_id = $1 AND a.order_id = $2 ORDER BY a.id";
     const char *params[2] = { tenant_id, id };
-    enum db_rc rc;
-    *out = NULL;
-    PGresult *res = db_exec(db, sql, 2, params, NULL, NULL, &rc);
-    if (!res)
+    json_t *authzs = NULL;
+    enum db_rc rc = db_query_row(db, sql, 2, params, NULL, NULL, out);
+    if (rc == DB_OK)
+        rc = db_query_rows(db, authz_sql, 2, params, NULL, NULL, &authzs);
+    if (rc != DB_OK) {
+        json_decref(*out);
+        *out = NULL;
         return rc;
-    if (PQntuples(res) == 1)
-        *out = db_row_json(res, 0);
-    else
-        rc = DB_NOTFOUND;
-    PQclear(res);
-    return rc;
+    }
+    /* Keep the documented member order: authorizations before problem. */
+    json_t *ordered = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(*out, k, v)
+    {
+        if (strcmp(k, "problem") == 0)
+            json_object_set(ordered, "authorizations", authzs);
+        json_object_set(ordered, k, v);
+    }
+    json_decref(authzs);
+    json_decref(*out);
+    *out = ordered;
+    return DB_OK;
 }
 
 /* Reads one page of orders, newest first, after the cursor. */

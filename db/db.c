@@ -116,13 +116,55 @@ PGresult *db_exec(struct db *db, const char *sql, int n, const char *const *para
     return NULL;
 }
 
+/* Runs a query for one row, converted to JSON. */
+enum db_rc db_query_row(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
+                        const int *binary, json_t **out)
+{
+    enum db_rc rc;
+    *out = NULL;
+    PGresult *res = db_exec(db, sql, n, params, lens, binary, &rc);
+    if (!res)
+        return rc;
+    if (PQntuples(res) > 0)
+        *out = db_row_json(res, 0);
+    else
+        rc = DB_NOTFOUND;
+    PQclear(res);
+    return rc;
+}
+
+/* Runs a query for all its rows, converted to a JSON array. */
+enum db_rc db_query_rows(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
+                         const int *binary, json_t **out)
+{
+    enum db_rc rc;
+    *out = NULL;
+    PGresult *res = db_exec(db, sql, n, params, lens, binary, &rc);
+    if (!res)
+        return rc;
+    *out = db_rows_json(res);
+    PQclear(res);
+    return rc;
+}
+
+/* Runs a write and tells whether it touched a row. */
+enum db_rc db_command(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
+                      const int *binary, bool need_row)
+{
+    enum db_rc rc;
+    PGresult *res = db_exec(db, sql, n, params, lens, binary, &rc);
+    if (!res)
+        return rc;
+    if (need_row && PQntuples(res) == 0 && atoi(PQcmdTuples(res)) == 0)
+        rc = DB_NOTFOUND;
+    PQclear(res);
+    return rc;
+}
+
 /* Runs a statement without parameters or results (transaction control). */
 static enum db_rc db_simple(struct db *db, const char *sql)
 {
-    enum db_rc rc;
-    PGresult *res = db_exec(db, sql, 0, NULL, NULL, NULL, &rc);
-    PQclear(res);
-    return rc;
+    return db_command(db, sql, 0, NULL, NULL, NULL, false);
 }
 
 /* Starts a transaction. */

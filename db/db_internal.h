@@ -24,6 +24,15 @@ struct db {
  */
 PGresult *db_exec(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
                   const int *binary, enum db_rc *rc);
+/* Runs a query expected to give at most one row: *out = that row as JSON; DB_NOTFOUND when none. */
+enum db_rc db_query_row(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
+                        const int *binary, json_t **out);
+/* Runs a query: *out = every row as a JSON array. */
+enum db_rc db_query_rows(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
+                         const int *binary, json_t **out);
+/* Runs a write; with need_row, DB_NOTFOUND when it touched (or returned) no row. */
+enum db_rc db_command(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
+                      const int *binary, bool need_row);
 /* Converts row r of res into a JSON object keyed by column name. */
 json_t *db_row_json(const PGresult *res, int r);
 /* Converts every row of res into a JSON array of objects. */

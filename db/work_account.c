@@ -36,13 +36,10 @@ enum db_rc db_account_insert(struct db *db, const char *tenant_id, const char *c
 {
     const char *p[] = { tenant_id, ca, (const char *)key };
     int lens[] = { 0, 0, (int)keylen }, bin[] = { 0, 0, 1 };
-    enum db_rc rc;
-    PGresult *res = db_exec(db,
-                            "INSERT INTO acme_accounts (tenant_id, ca, key_sealed) VALUES ($1, $2, $3)"
-                            " ON CONFLICT (tenant_id, ca) DO NOTHING",
-                            3, p, lens, bin, &rc);
-    PQclear(res);
-    return rc;
+    return db_command(db,
+                      "INSERT INTO acme_accounts (tenant_id, ca, key_sealed) VALUES ($1, $2, $3)"
+                      " ON CONFLICT (tenant_id, ca) DO NOTHING",
+                      3, p, lens, bin, false);
 }
 
 /* Stores the account URL. */
@@ -51,10 +48,7 @@ enum db_rc db_account_set_url(struct db *db, long long id, const char *url)
     char ids[24];
     snprintf(ids, sizeof ids, "%lld", id);
     const char *p[] = { ids, url };
-    enum db_rc rc;
-    PGresult *res = db_exec(db, "UPDATE acme_accounts SET url = $2 WHERE id = $1", 2, p, NULL, NULL, &rc);
-    PQclear(res);
-    return rc;
+    return db_command(db, "UPDATE acme_accounts SET url = $2 WHERE id = $1", 2, p, NULL, NULL, true);
 }
 
 /* The advisory-lock key of a CA: a stable 31-bit FNV-1a hash of its name under certmill's class id. */

@@ -9,19 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Runs a statement that returns no rows of interest, in the caller's transaction or alone. */
-static enum db_rc db_job_exec(struct db *db, const char *sql, int n, const char *const *p, bool need_row)
-{
-    enum db_rc rc;
-    PGresult *res = db_exec(db, sql, n, p, NULL, NULL, &rc);
-    if (!res)
-        return rc;
-    if (need_row && PQntuples(res) == 0 && atoi(PQcmdTuples(res)) == 0)
-        rc = DB_NOTFOUND;
-    PQclear(res);
-    return rc;
-}
-
 /* Claims one due job in a single statement; SKIP LOCKED lets workers pass each other. */
 enum db_rc db_job_claim(struct db *db, const char *owner, int lease_seconds, struct db_job *job)
 {
@@ -79,7 +66,7 @@ enum db_rc db_job_fence_check(struct db *db, const struct db_job *job)
     snprintf(id, sizeof id, "%lld", job->id);
     snprintf(fence, sizeof fence, "%lld", job->fence);
     const char *p[] = { id, fence };
-    return db_job_exec(db, "SELECT 1 FROM jobs WHERE id = $1 AND fence = $2 FOR UPDATE", 2, p, true);
+    return db_command(db, "SELECT 1 FROM jobs WHERE id = $1 AND fence = $2 FOR UPDATE", 2, p, NULL, NULL, true);
 }
 
 /* Sets the job's next due time and frees the lease. */
@@ -92,11 +79,11 @@ enum db_rc db_job_reschedule(struct db *db, const struct db_job *job, long delay
     snprintf(att, sizeof att, "%d", attempts);
     snprintf(pol, sizeof pol, "%d", polls);
     const char *p[] = { id, delay, att, last_error, pol };
-    return db_job_exec(db,
+    return db_command(db,
                        "UPDATE jobs SET due_at = now() + make_interval(secs => $2::bigint / 1000.0),"
                        " attempts = $3::int, polls = $5::int, last_error = $4, lease_owner = NULL, lease_until = NULL"
                        " WHERE id = $1",
-                       5, p, true);
+                       5, p, NULL, NULL, true);
 }
 
 /* Deletes a finished job. */
@@ -105,7 +92,7 @@ enum db_rc db_job_delete(struct db *db, const struct db_job *job)
     char id[24];
     snprintf(id, sizeof id, "%lld", job->id);
     const char *p[] = { id };
-    return db_job_exec(db, "DELETE FROM jobs WHERE id = $1", 1, p, true);
+    return db_command(db, "DELETE FROM jobs WHERE id = $1", 1, p, NULL, NULL, true);
 }
 
 /* Hands the job back untouched, if it is still ours. */
@@ -115,14 +102,14 @@ enum db_rc db_job_release(struct db *db, const struct db_job *job)
     snprintf(id, sizeof id, "%lld", job->id);
     snprintf(fence, sizeof fence, "%lld", job->fence);
     const char *p[] = { id, fence };
-    return db_job_exec(db, "UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND fence = $2",
-                       2, p, false);
+    return db_command(db, "UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND fence = $2",
+                      2, p, NULL, NULL, false);
 }
 
 /* Subscribes to the queue's wake-up notifications. */
 enum db_rc db_job_listen(struct db *db)
 {
-    enum db_rc rc = db_job_exec(db, "LISTEN certmill_jobs", 0, NULL, false);
+    enum db_rc rc = db_command(db, "LISTEN certmill_jobs", 0, NULL, NULL, NULL, false);
     db->listening = rc == DB_OK;
     return rc;
 }

@@ -8,20 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Runs a write that must touch a row; DB_NOTFOUND otherwise. */
-static enum db_rc db_work_write(struct db *db, const char *sql, int n, const char *const *p, const int *lens,
-                                const int *bin)
-{
-    enum db_rc rc;
-    PGresult *res = db_exec(db, sql, n, p, lens, bin, &rc);
-    if (!res)
-        return rc;
-    if (atoi(PQcmdTuples(res)) == 0 && PQntuples(res) == 0)
-        rc = DB_NOTFOUND;
-    PQclear(res);
-    return rc;
-}
-
 /* Reads the order row, its sealed key and its authorizations. */
 enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **order, json_t **authzs,
                               unsigned char **key, size_t *keylen)
@@ -44,20 +30,18 @@ enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **orde
     *keylen = 0;
     db_get_bytea(res, 0, PQfnumber(res, "key_sealed"), key, keylen);
     PQclear(res);
-    res = db_exec(db,
-                  "SELECT id, url, domain, wildcard, status, challenge_type, challenge_url, token,"
-                  " key_authorization, responded_at IS NOT NULL AS responded"
-                  " FROM authorizations WHERE order_id = $1 ORDER BY id",
-                  1, p, NULL, NULL, &rc);
-    if (!res) {
+    rc = db_query_rows(db,
+                       "SELECT id, url, domain, wildcard, status, challenge_type, challenge_url, token,"
+                       " key_authorization, responded_at IS NOT NULL AS responded"
+                       " FROM authorizations WHERE order_id = $1 ORDER BY id",
+                       1, p, NULL, NULL, authzs);
+    if (rc != DB_OK) {
         json_decref(*order);
         free(*key);
         *order = NULL;
         *key = NULL;
         return rc;
     }
-    *authzs = db_rows_json(res);
-    PQclear(res);
     return DB_OK;
 }
 
@@ -67,10 +51,10 @@ enum db_rc db_work_order_state(struct db *db, const char *order_id, const char *
 {
     char *pj = problem ? json_dumps(problem, JSON_COMPACT) : NULL;
     const char *p[] = { order_id, status, step, pj };
-    enum db_rc rc = db_work_write(db,
+    enum db_rc rc = db_command(db,
                                   "UPDATE orders SET status = $2, step = $3, problem = $4::jsonb, updated_at = now()"
                                   " WHERE id = $1",
-                                  4, p, NULL, NULL);
+                                  4, p, NULL, NULL, true);
     free(pj);
     return rc;
 }
@@ -79,16 +63,16 @@ enum db_rc db_work_order_state(struct db *db, const char *order_id, const char *
 enum db_rc db_work_order_acme(struct db *db, const char *order_id, const char *order_url, const char *finalize_url)
 {
     const char *p[] = { order_id, order_url, finalize_url };
-    return db_work_write(db,
+    return db_command(db,
                          "UPDATE orders SET acme_order_url = $2, finalize_url = $3, updated_at = now() WHERE id = $1",
-                         3, p, NULL, NULL);
+                         3, p, NULL, NULL, true);
 }
 
 /* Records the certificate URL. */
 enum db_rc db_work_order_cert_url(struct db *db, const char *order_id, const char *cert_url)
 {
     const char *p[] = { order_id, cert_url };
-    return db_work_write(db, "UPDATE orders SET cert_url = $2, updated_at = now() WHERE id = $1", 2, p, NULL, NULL);
+    return db_command(db, "UPDATE orders SET cert_url = $2, updated_at = now() WHERE id = $1", 2, p, NULL, NULL, true);
 }
 
 /* Stores the sealed certificate key of the order. */
@@ -96,35 +80,30 @@ enum db_rc db_work_order_key(struct db *db, const char *order_id, const unsigned
 {
     const char *p[] = { order_id, (const char *)sealed };
     int lens[] = { 0, (int)len }, bin[] = { 0, 1 };
-    return db_work_write(db, "UPDATE orders SET key_sealed = $2 WHERE id = $1", 2, p, lens, bin);
+    return db_command(db, "UPDATE orders SET key_sealed = $2 WHERE id = $1", 2, p, lens, bin, true);
 }
 
 /* Sends the order back to its first step; its key (if made) is kept for the new CA order. */
 enum db_rc db_work_order_restart(struct db *db, const char *order_id)
 {
     const char *p[] = { order_id };
-    enum db_rc rc;
-    PGresult *res = db_exec(db, "DELETE FROM authorizations WHERE order_id = $1", 1, p, NULL, NULL, &rc);
-    PQclear(res);
+    enum db_rc rc = db_command(db, "DELETE FROM authorizations WHERE order_id = $1", 1, p, NULL, NULL, false);
     if (rc != DB_OK)
         return rc;
-    return db_work_write(db,
+    return db_command(db,
                          "UPDATE orders SET acme_order_url = NULL, finalize_url = NULL, cert_url = NULL,"
                          " status = 'queued', step = 'new_order', updated_at = now() WHERE id = $1",
-                         1, p, NULL, NULL);
+                         1, p, NULL, NULL, true);
 }
 
 /* Adds an authorization URL to the order; a repeat is ignored. */
 enum db_rc db_work_authz_add(struct db *db, const char *order_id, const char *url)
 {
     const char *p[] = { order_id, url };
-    enum db_rc rc;
-    PGresult *res = db_exec(db,
-                            "INSERT INTO authorizations (order_id, url, domain) VALUES ($1, $2, '')"
-                            " ON CONFLICT (order_id, url) DO NOTHING",
-                            2, p, NULL, NULL, &rc);
-    PQclear(res);
-    return rc;
+    return db_command(db,
+                      "INSERT INTO authorizations (order_id, url, domain) VALUES ($1, $2, '')"
+                      " ON CONFLICT (order_id, url) DO NOTHING",
+                      2, p, NULL, NULL, false);
 }
 
 /* Writes the CA's view of an authorization. */
@@ -142,13 +121,13 @@ enum db_rc db_work_authz_update(struct db *db, const struct db_authz_update *u)
                         u->token,
                         u->key_authorization,
                         pj };
-    enum db_rc rc = db_work_write(db,
+    enum db_rc rc = db_command(db,
                                   "UPDATE authorizations SET domain = coalesce($2, domain), wildcard = $3::boolean,"
                                   " status = $4, challenge_type = coalesce($5, challenge_type),"
                                   " challenge_url = coalesce($6, challenge_url), token = coalesce($7, token),"
                                   " key_authorization = coalesce($8, key_authorization),"
                                   " problem = coalesce($9::jsonb, problem) WHERE id = $1",
-                                  9, p, NULL, NULL);
+                                  9, p, NULL, NULL, true);
     free(pj);
     return rc;
 }
@@ -159,7 +138,7 @@ enum db_rc db_work_authz_responded(struct db *db, long long authz_id)
     char id[24];
     snprintf(id, sizeof id, "%lld", authz_id);
     const char *p[] = { id };
-    return db_work_write(db, "UPDATE authorizations SET responded_at = now() WHERE id = $1", 1, p, NULL, NULL);
+    return db_command(db, "UPDATE authorizations SET responded_at = now() WHERE id = $1", 1, p, NULL, NULL, true);
 }
 
 /* Stores the issued certificate and links the order to it; a second store for the order is a no-op. */
@@ -193,8 +172,8 @@ enum db_rc db_work_cert_store(struct db *db, const struct db_cert_new *c, char *
     *cert_id = xstrdup(PQgetvalue(res, 0, 0));
     PQclear(res);
     const char *p2[] = { c->order_id, *cert_id };
-    rc = db_work_write(db, "UPDATE orders SET certificate_id = $2, updated_at = now() WHERE id = $1", 2, p2, NULL,
-                       NULL);
+    rc = db_command(db, "UPDATE orders SET certificate_id = $2, updated_at = now() WHERE id = $1", 2, p2, NULL,
+                    NULL, true);
     if (rc != DB_OK) {
         free(*cert_id);
         *cert_id = NULL;
