@@ -5,6 +5,8 @@
 #
 # Usage: scripts/stack.sh up | down | status
 #        scripts/stack.sh start-worker N | stop-worker N | kill-worker N
+#        scripts/stack.sh restart-pebble   (a new Pebble forgets accounts and
+#                                           orders, and has a new root)
 #
 # Environment (defaults in brackets):
 #   CM_STACK_DIR      state, logs, pid files       [$repo/var/stack]
@@ -908,6 +910,16 @@ cmd_kill_worker() {
     rm -f "$RUNDIR/worker-$1.pid"
 }
 
+# ---------------------------------------------------------------- pebble
+
+# Restarts Pebble alone (CM_PEBBLE_NOSLEEP chooses its validation delay) and
+# rewrites root.pem; certmill has to notice that the CA forgot its accounts.
+cmd_restart_pebble() {
+    [[ -s "$DIR/pebble/pebble-config.json" ]] || die "no Pebble of $DIR: run 'stack.sh up' first"
+    stop_pidfile pebble "$RUNDIR/pebble.pid" pebble 10
+    pebble_start
+}
+
 # ---------------------------------------------------------------- main
 
 case "${1:-}" in
@@ -917,6 +929,7 @@ status) cmd_status ;;
 start-worker) cmd_start_worker "${2:-}" ;;
 stop-worker) cmd_stop_worker "${2:-}" ;;
 kill-worker) cmd_kill_worker "${2:-}" ;;
+restart-pebble) cmd_restart_pebble ;;
 *)
     sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0" >&2
     exit 2

@@ -133,11 +133,25 @@ static int cli_key_revoke(struct db *db, const char *key_id)
     return CLI_OK;
 }
 
-/* certmill tenant list / order list: prints a JSON array. */
-static int cli_list(enum db_rc rc, json_t *rows, const char *what)
+/* certmill tenant list: prints a JSON array. */
+static int cli_tenant_list(struct db *db)
 {
+    json_t *rows = NULL;
+    enum db_rc rc = db_tenant_list(db, &rows);
     if (rc != DB_OK)
-        return cli_db_fail(rc, what);
+        return cli_db_fail(rc, "tenants");
+    cli_print(rows);
+    json_decref(rows);
+    return CLI_OK;
+}
+
+/* certmill order list [TENANT]: the newest orders as a JSON array. */
+static int cli_order_list(struct db *db, const char *tenant)
+{
+    json_t *rows = NULL;
+    enum db_rc rc = db_order_list_admin(db, tenant, 50, &rows);
+    if (rc != DB_OK)
+        return cli_db_fail(rc, "orders");
     cli_print(rows);
     json_decref(rows);
     return CLI_OK;
@@ -147,19 +161,18 @@ static int cli_list(enum db_rc rc, json_t *rows, const char *what)
 static int cli_dispatch(struct db *db, int argc, char **argv)
 {
     const char *cmd = argv[0], *sub = argc > 1 ? argv[1] : "";
-    json_t *rows = NULL;
     if (!strcmp(cmd, "migrate") && argc == 1)
         return cli_migrate(db);
     if (!strcmp(cmd, "tenant") && !strcmp(sub, "create") && argc == 3)
         return cli_tenant_create(db, argv[2]);
     if (!strcmp(cmd, "tenant") && !strcmp(sub, "list") && argc == 2)
-        return cli_list(db_tenant_list(db, &rows), rows, "tenants");
+        return cli_tenant_list(db);
     if (!strcmp(cmd, "key") && !strcmp(sub, "create") && argc == 3)
         return cli_key_create(db, argv[2]);
     if (!strcmp(cmd, "key") && !strcmp(sub, "revoke") && argc == 3)
         return cli_key_revoke(db, argv[2]);
     if (!strcmp(cmd, "order") && !strcmp(sub, "list") && argc <= 3)
-        return cli_list(db_order_list_admin(db, argc == 3 ? argv[2] : NULL, 50, &rows), rows, "orders");
+        return cli_order_list(db, argc == 3 ? argv[2] : NULL);
     return cli_usage();
 }
 

@@ -117,7 +117,7 @@ enum step_rc step_acme_failure(struct step *s, enum acme_rc rc, const char *what
                  s->kid ? s->kid : "?");
         step_account_forget(s);
         s->problem = step_problem("ca_account_lost", detail, true, pr);
-        return STEP_RC_RETRY;
+        return STEP_RC_AGAIN;
     }
     if (s->res.http_status == 404 && strcmp(what, "newOrder") != 0 && strcmp(what, "newAccount") != 0) {
         /* The CA no longer has the order or authorization (it was restarted or purged it). */
@@ -150,68 +150,65 @@ static void step_account_forget(struct step *s)
 }
 
 /* Records a passing failure: the job is retried with backoff, or fails after too many tries. */
-static void step_end_retry(struct step *s)
+static void step_end_retry(struct step *s, bool now)
 {
     struct db *db = s->w->db;
     int attempts = s->job.attempts + 1;
-    unsigned char r;
-    RAND_bytes(&r, 1);
-    long delay = state_backoff_ms(attempts, s->res.retry_after, r / 256.0);
+    unsigned char r = 0;
+    RAND_bytes(&r, 1); /* jitter only: a failure leaves r at 0 */
+    long delay = now ? 0 : state_backoff_ms(attempts, s->res.retry_after, r / 256.0);
     if (!s->problem)
         s->problem = step_problem("internal", "the step failed", true, NULL);
     const char *detail = json_string_value(json_object_get(s->problem, "detail"));
     if (step_tx_begin(s) != STEP_RC_OK)
         return;
-    enum db_rc rc;
-    if (!s->order) {
-        /* The order could not even be read: only the job can be rescheduled. */
-        rc = db_job_reschedule(db, &s->job, delay, s->job.attempts, s->job.polls, detail);
-        if (rc == DB_OK)
-            rc = db_commit(db);
-        if (rc != DB_OK)
-            step_tx_abort(s, rc);
+    if (s->order && attempts >= STATE_MAX_ATTEMPTS) {
+        log_error("order %s: giving up after %d attempts", s->order_id, attempts);
+        json_object_set_new(s->problem, "retryable", json_false());
+        step_tx_fail(s);
         return;
     }
-    const char *step = step_order_str(s, "step");
-    if (attempts >= STATE_MAX_ATTEMPTS) {
-        log_error("order %s: giving up after %d attempts: %s", s->order_id, attempts, detail);
-        json_object_set_new(s->problem, "retryable", json_false());
-        rc = db_work_order_state(db, s->order_id, "failed", step, s->problem);
-        if (rc == DB_OK)
-            rc = db_job_delete(db, &s->job);
-    } else {
-        log_warn("order %s: step %s failed (attempt %d), retrying in %ld ms: %s", s->order_id, step, attempts,
-                 delay, detail);
+    enum db_rc rc = DB_OK;
+    if (s->order) {
+        log_warn("order %s: step %s failed (attempt %d), retrying in %ld ms: %s", s->order_id,
+                 step_order_str(s, "step"), attempts, delay, detail);
         time_t at = time(NULL) + (delay + 999) / 1000;
+        struct tm tm;
         char ts[32];
-        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&at));
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&at, &tm));
         json_object_set_new(s->problem, "next_attempt_at", json_string(ts));
-        rc = db_work_order_state(db, s->order_id, step_order_str(s, "status"), step, s->problem);
-        if (rc == DB_OK)
-            rc = db_job_reschedule(db, &s->job, delay, attempts, s->job.polls, detail);
+        rc = db_work_order_state(db, s->order_id, step_order_str(s, "status"), step_order_str(s, "step"),
+                                 s->problem);
     }
+    /* Without the order row (it could not be read) only the job is rescheduled, uncounted. */
+    if (rc == DB_OK)
+        rc = db_job_reschedule(db, &s->job, delay, s->order ? attempts : s->job.attempts, s->job.polls, detail);
     if (rc == DB_OK)
         rc = db_commit(db);
     if (rc != DB_OK)
         step_tx_abort(s, rc);
 }
 
-/* Records a permanent failure: the order is failed with its problem and leaves the queue. */
-static void step_end_fail(struct step *s)
+/* (inside the outcome transaction) Fails the order with s->problem, removes its job, commits. */
+enum step_rc step_tx_fail(struct step *s)
 {
     struct db *db = s->w->db;
     if (!s->problem)
         s->problem = step_problem("internal", "the step failed", false, NULL);
     log_warn("order %s: failed: %s", s->order_id, json_string_value(json_object_get(s->problem, "detail")));
-    if (step_tx_begin(s) != STEP_RC_OK)
-        return;
     enum db_rc rc = db_work_order_state(db, s->order_id, "failed", step_order_str(s, "step"), s->problem);
     if (rc == DB_OK)
         rc = db_job_delete(db, &s->job);
     if (rc == DB_OK)
         rc = db_commit(db);
-    if (rc != DB_OK)
-        step_tx_abort(s, rc);
+    return rc == DB_OK ? STEP_RC_OK : step_tx_abort(s, rc);
+}
+
+/* Records a permanent failure: the order is failed with its problem and leaves the queue. */
+static void step_end_fail(struct step *s)
+{
+    if (step_tx_begin(s) == STEP_RC_OK)
+        step_tx_fail(s);
 }
 
 /* Starts the order afresh at the CA, keeping its certificate key. */
@@ -298,8 +295,8 @@ bool worker_run_one(struct worker *w)
         s.problem = step_problem("database_unavailable", "cannot read the order", true, NULL);
         src = STEP_RC_RETRY;
     }
-    if (src == STEP_RC_RETRY)
-        step_end_retry(&s);
+    if (src == STEP_RC_RETRY || src == STEP_RC_AGAIN)
+        step_end_retry(&s, src == STEP_RC_AGAIN);
     else if (src == STEP_RC_RESTART)
         step_end_restart(&s);
     else if (src == STEP_RC_FAIL)

@@ -12,6 +12,7 @@
 enum step_rc {
     STEP_RC_OK,        /* it committed its outcome */
     STEP_RC_RETRY,     /* a passing failure: try the same step later (backoff) */
+    STEP_RC_AGAIN,     /* a failure already mended (account registered anew): try again now, counted */
     STEP_RC_FAIL,      /* a permanent failure: the order fails with step->problem */
     STEP_RC_LOST,      /* our lease was taken over: commit nothing */
     STEP_RC_RESTART,   /* the CA forgot the order: start a new CA order */
@@ -42,6 +43,8 @@ enum step_rc step_tx_begin(struct step *s);
  * given), and commits. For STEP_DONE the job is deleted.
  */
 enum step_rc step_tx_finish(struct step *s, enum order_step next, long delay_ms, int polls);
+/* Inside the open transaction: fails the order with s->problem, removes the job, commits. */
+enum step_rc step_tx_fail(struct step *s);
 /* Rolls back an open transaction of the step after a failure. */
 enum step_rc step_tx_abort(struct step *s, enum db_rc rc);
 

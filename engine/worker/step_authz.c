@@ -33,8 +33,8 @@ static const struct acme_problem *authz_error(const struct acme_authz *az)
     return NULL;
 }
 
-/* Fails the order because the CA refused an authorization. */
-static enum step_rc authz_invalid(struct step *s, const struct acme_authz *az)
+/* Sets the problem of an order whose authorization the CA refused. */
+static void authz_invalid(struct step *s, const struct acme_authz *az)
 {
     const struct acme_problem *err = authz_error(az);
     char detail[600];
@@ -42,7 +42,6 @@ static enum step_rc authz_invalid(struct step *s, const struct acme_authz *az)
              az->identifier ? az->identifier : "?", err && err->detail ? ": " : "",
              err && err->detail ? err->detail : "");
     s->problem = step_problem("validation_failed", detail, false, err);
-    return STEP_RC_FAIL;
 }
 
 /* Stores the CA's view of one authorization (inside the outcome transaction). */
@@ -65,36 +64,45 @@ static enum db_rc authz_store(struct step *s, long long id, const struct acme_au
 /* Fetches every authorization and publishes the answer to its challenge (the responder serves it). */
 enum step_rc step_authorize(struct step *s)
 {
-    size_t n = json_array_size(s->authzs);
+    size_t n = json_array_size(s->authzs), fetched = 0;
     struct acme_authz *az = xcalloc(n ? n : 1, sizeof *az);
     const char *type = step_order_str(s, "challenge");
     enum step_rc ret = STEP_RC_OK;
+    bool failed = false;
     int slot = db_ca_gate_enter(s->w->db, s->ca->conf->name, s->ca->conf->max_inflight, false);
-    for (size_t i = 0; i < n && ret == STEP_RC_OK; i++) {
+    for (size_t i = 0; i < n && ret == STEP_RC_OK && !failed; i++) {
         enum acme_rc arc = acme_authz_get(s->ca->client, s->account_key, s->kid,
                                           authz_str(json_array_get(s->authzs, i), "url"), &az[i], &s->res);
-        if (arc != ACME_OK)
+        if (arc != ACME_OK) {
             ret = step_acme_failure(s, arc, "authorization");
-        else if (strcmp(az[i].status, "valid") != 0 && strcmp(az[i].status, "pending") != 0)
-            ret = authz_invalid(s, &az[i]);
-        else if (strcmp(az[i].status, "pending") == 0 && !authz_pick(&az[i], type)) {
+            break;
+        }
+        fetched = i + 1;
+        if (strcmp(az[i].status, "valid") != 0 && strcmp(az[i].status, "pending") != 0) {
+            /* Stored below with the others, then the order fails in the same commit. */
+            authz_invalid(s, &az[i]);
+            failed = true;
+        } else if (strcmp(az[i].status, "pending") == 0 && !authz_pick(&az[i], type)) {
             char detail[300];
             snprintf(detail, sizeof detail, "the CA offers no %s challenge for %s", type, az[i].identifier);
             s->problem = step_problem("challenge_unavailable", detail, false, NULL);
-            ret = STEP_RC_FAIL;
+            failed = true;
         }
     }
     db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, false);
     if (ret == STEP_RC_OK && (ret = step_tx_begin(s)) == STEP_RC_OK) {
         enum db_rc rc = DB_OK;
-        for (size_t i = 0; i < n && rc == DB_OK; i++) {
+        for (size_t i = 0; i < fetched && rc == DB_OK; i++) {
             long long id = json_integer_value(json_object_get(json_array_get(s->authzs, i), "id"));
             const struct acme_challenge *ch = strcmp(az[i].status, "pending") == 0 ? authz_pick(&az[i], type) : NULL;
             char *keyauth = ch ? jws_key_authorization(ch->token, s->account_key) : NULL;
             rc = authz_store(s, id, &az[i], ch, keyauth);
             free(keyauth);
         }
-        ret = rc == DB_OK ? step_tx_finish(s, STEP_VALIDATE, 0, 0) : step_tx_abort(s, rc);
+        if (rc != DB_OK)
+            ret = step_tx_abort(s, rc);
+        else
+            ret = failed ? step_tx_fail(s) : step_tx_finish(s, STEP_VALIDATE, 0, 0);
     }
     for (size_t i = 0; i < n; i++)
         acme_authz_free(&az[i]);
@@ -108,7 +116,7 @@ enum step_rc step_validate(struct step *s)
     size_t n = json_array_size(s->authzs);
     struct acme_authz *az = xcalloc(n ? n : 1, sizeof *az);
     bool *responded = xcalloc(n ? n : 1, sizeof *responded), *polled = xcalloc(n ? n : 1, sizeof *polled);
-    bool all_valid = true, answered_now = false;
+    bool all_valid = true, answered_now = false, failed = false;
     long retry_after = -1;
     enum step_rc ret = STEP_RC_OK;
     int slot = db_ca_gate_enter(s->w->db, s->ca->conf->name, s->ca->conf->max_inflight, false);
@@ -137,8 +145,12 @@ enum step_rc step_validate(struct step *s)
         polled[i] = true;
         if (s->res.retry_after > retry_after)
             retry_after = s->res.retry_after;
-        if (strcmp(az[i].status, "valid") != 0 && strcmp(az[i].status, "pending") != 0)
-            ret = authz_invalid(s, &az[i]);
+        if (strcmp(az[i].status, "valid") != 0 && strcmp(az[i].status, "pending") != 0) {
+            /* Stored below with the other authorizations, then the order fails in the same commit. */
+            authz_invalid(s, &az[i]);
+            failed = true;
+            break;
+        }
     }
     db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, false);
     if (ret == STEP_RC_OK && (ret = step_tx_begin(s)) == STEP_RC_OK) {
@@ -155,6 +167,8 @@ enum step_rc step_validate(struct step *s)
         }
         if (rc != DB_OK)
             ret = step_tx_abort(s, rc);
+        else if (failed)
+            ret = step_tx_fail(s);
         else if (all_valid || !pending)
             ret = step_tx_finish(s, STEP_FINALIZE, 0, 0);
         else
