@@ -11,7 +11,8 @@
 /* Sets the session defaults every statement relies on: UTC timestamps, and a bound on any statement. */
 static bool db_session_setup(PGconn *conn)
 {
-    PGresult *res = PQexec(conn, "SET TIME ZONE 'UTC'; SET statement_timeout = '" DB_STATEMENT_TIMEOUT "'");
+    PGresult *res = PQexec(conn, "SET TIME ZONE 'UTC'; SET client_min_messages = warning;"
+                                 " SET statement_timeout = '" DB_STATEMENT_TIMEOUT "'");
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);
     return ok;

@@ -57,7 +57,7 @@ echo "demo: order $id: $status"
 # ---- progress ----------------------------------------------------------
 while [[ "$status" != issued && "$status" != failed && "$status" != cancelled ]]; do
     ((SECONDS - start < timeout)) || die "order $id still '$status' after ${timeout}s"
-    sleep 1
+    sleep 0.2
     api GET "/v1/orders/$id"
     [[ "$code" == 200 ]] || die "GET /v1/orders/$id answered $code: $resp"
     new=$(jq -r '.status' <<<"$resp")
