@@ -6,7 +6,7 @@ DESTDIR ?=
 BINDIR  ?= $(PREFIX)/bin
 
 CC      ?= cc
-PKGS    := libcurl openssl libpq jansson libidn2
+PKGS    := libcurl openssl libpq jansson libidn2 ldns
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -27,7 +27,7 @@ else
   OPTFLAGS := -O2
 endif
 
-ENGINE_SRC := $(wildcard engine/base/*.c engine/crypto/*.c engine/ident/*.c engine/acme/*.c engine/keys/*.c)
+ENGINE_SRC := $(wildcard engine/base/*.c engine/crypto/*.c engine/ident/*.c engine/acme/*.c engine/dns/*.c)
 DB_SRC     := $(wildcard db/*.c)
 FCGI_SRC   := $(wildcard fcgi/*.c)
 WORKER_SRC := $(wildcard engine/worker/*.c)
@@ -68,7 +68,17 @@ $(DB_LIB): $(call obj,$(DB_SRC)) $(OUT)/obj/gen/db_migrations.o
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(OUT)/bin/certmill-fcgi: $(call obj,$(FCGI_SRC)) $(DB_LIB) $(ENGINE_LIB)
+# The OpenAPI document is embedded in certmill-fcgi, which serves it at GET /v1/openapi.json.
+FCGI_GEN_OBJ := $(OUT)/obj/gen/openapi_json.o
+$(OUT)/gen/openapi_json.c: docs/openapi.json scripts/embed-file.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-file.sh $@ fcgi_openapi_json docs/openapi.json
+
+$(FCGI_GEN_OBJ): $(OUT)/gen/openapi_json.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS_ALL) $(OPTFLAGS) $(CFLAGS) -c $< -o $@
+
+$(OUT)/bin/certmill-fcgi: $(call obj,$(FCGI_SRC)) $(FCGI_GEN_OBJ) $(DB_LIB) $(ENGINE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(OPTFLAGS) -pie -o $@ $^ $(LDLIBS_ALL) $(LDFLAGS)
 
@@ -81,7 +91,7 @@ $(OUT)/bin/certmill: $(call obj,$(CLI_SRC)) $(DB_LIB) $(ENGINE_LIB)
 	$(CC) $(OPTFLAGS) -pie -o $@ $^ $(LDLIBS_ALL) $(LDFLAGS)
 
 # Unit tests link the engine and the fcgi/worker objects other than their mains.
-FCGI_LIBOBJ := $(call obj,$(filter-out fcgi/main.c,$(FCGI_SRC)))
+FCGI_LIBOBJ := $(call obj,$(filter-out fcgi/main.c,$(FCGI_SRC))) $(FCGI_GEN_OBJ)
 WORKER_LIBOBJ := $(call obj,$(filter-out engine/worker/main.c,$(WORKER_SRC)))
 $(OUT)/tests/%: tests/unit/%.c $(FCGI_LIBOBJ) $(WORKER_LIBOBJ) $(DB_LIB) $(ENGINE_LIB)
 	@mkdir -p $(dir $@)

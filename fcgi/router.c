@@ -5,6 +5,7 @@
 #include "certificates.h"
 #include "challenge.h"
 #include "health.h"
+#include "openapi.h"
 #include "orders.h"
 
 #include <stdio.h>
@@ -18,6 +19,7 @@ static const struct fcgi_route fcgi_route_table[] = {
     { "GET", "/v1/certificates", fcgi_certs_list, true, false },
     { "GET", "/v1/certificates/{id}", fcgi_certs_get, true, false },
     { "GET", "/v1/certificates/{id}/key", fcgi_certs_key, true, false },
+    { "GET", "/v1/openapi.json", fcgi_openapi_get, false, false },
     { "GET", "/.well-known/acme-challenge/{token}", fcgi_challenge_get, false, false },
     { "GET", "/healthz", fcgi_health_live, false, false },
     { "GET", "/readyz", fcgi_health_ready, false, false },

@@ -590,6 +590,13 @@ trust = $DIR/pebble/tls-ca.pem
 max_inflight = 4
 exclusive_new_order = yes
 timeout_ms = 15000
+[dns]
+resolvers = 127.0.0.1:$DNS_PORT
+port = $DNS_PORT
+timeout_ms = 2000
+propagation_timeout_s = 60
+[alpn]
+listen = 127.0.0.1:$TLSALPN_PORT
 [log]
 level = info
 EOF

@@ -18,6 +18,8 @@ static const char *const config_keys_keys[] = { "master_key_file", NULL };
 static const char *const config_keys_api[] = { "fcgi_listen", "default_ca", "max_body", "max_names", NULL };
 static const char *const config_keys_worker[] = { "poll_interval_ms", "lease_seconds", NULL };
 static const char *const config_keys_log[] = { "level", NULL };
+static const char *const config_keys_dns[] = { "resolvers", "port", "timeout_ms", "propagation_timeout_s", NULL };
+static const char *const config_keys_alpn[] = { "listen", NULL };
 static const char *const config_keys_ca[] = { "directory", "trust", "max_inflight",
                                               "exclusive_new_order", "timeout_ms", "contact", NULL };
 
@@ -46,6 +48,10 @@ static bool config_check_keys(const struct ini *ini, char *err, size_t errlen)
             keys = config_keys_worker;
         else if (strcmp(e->section, "log") == 0)
             keys = config_keys_log;
+        else if (strcmp(e->section, "dns") == 0)
+            keys = config_keys_dns;
+        else if (strcmp(e->section, "alpn") == 0)
+            keys = config_keys_alpn;
         else if (strncmp(e->section, "ca.", 3) == 0 && e->section[3])
             keys = config_keys_ca;
         if (!keys) {
@@ -166,6 +172,17 @@ static bool config_from_ini(const struct ini *ini, struct config *cfg, char *err
     if (!config_int(ini, "worker", "lease_seconds", 5, 3600, 60, &n, err, errlen))
         return false;
     cfg->lease_seconds = (int)n;
+    cfg->dns_resolvers = config_str(ini, "dns", "resolvers", NULL);
+    if (!config_int(ini, "dns", "port", 1, 65535, 53, &n, err, errlen))
+        return false;
+    cfg->dns_port = (int)n;
+    if (!config_int(ini, "dns", "timeout_ms", 100, 60000, 3000, &n, err, errlen))
+        return false;
+    cfg->dns_timeout_ms = (int)n;
+    if (!config_int(ini, "dns", "propagation_timeout_s", 1, 86400, 300, &n, err, errlen))
+        return false;
+    cfg->dns_propagation_timeout_s = (int)n;
+    cfg->alpn_listen = config_str(ini, "alpn", "listen", "127.0.0.1:10443");
     const char *lvl = ini_get(ini, "log", "level");
     cfg->log_level = lvl ? log_level_parse(lvl) : LOG_LVL_INFO;
     if (cfg->log_level < 0) {
@@ -240,5 +257,7 @@ void config_free(struct config *cfg)
     free(cfg->master_key_file);
     free(cfg->fcgi_listen);
     free(cfg->default_ca);
+    free(cfg->dns_resolvers);
+    free(cfg->alpn_listen);
     free(cfg);
 }

@@ -27,6 +27,13 @@ struct config {
     int poll_interval_ms; /* worker idle poll */
     int lease_seconds;    /* how long a claimed step stays with a worker */
     int log_level;
+    /* [dns]: how certmill asks DNS (pre-flight, zone cuts, propagation) */
+    char *dns_resolvers;        /* "ip[:port] ip[:port] ..."; NULL: /etc/resolv.conf */
+    int dns_port;               /* port of authoritative servers found through NS (53; tests differ) */
+    int dns_timeout_ms;         /* per query */
+    int dns_propagation_timeout_s; /* how long a record may take to reach every server */
+    /* [alpn]: certmill-alpn, the TLS-ALPN-01 responder */
+    char *alpn_listen;          /* host:port */
     struct config_ca *cas;
     size_t n_cas;
 };
