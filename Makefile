@@ -27,18 +27,19 @@ else
   OPTFLAGS := -O2
 endif
 
-ENGINE_SRC := $(wildcard engine/base/*.c engine/crypto/*.c engine/ident/*.c engine/acme/*.c engine/dns/*.c)
+ENGINE_SRC := $(wildcard engine/base/*.c engine/crypto/*.c engine/ident/*.c engine/acme/*.c engine/dns/*.c engine/providers/*.c)
 DB_SRC     := $(wildcard db/*.c)
 FCGI_SRC   := $(wildcard fcgi/*.c)
 WORKER_SRC := $(wildcard engine/worker/*.c)
 CLI_SRC    := $(wildcard engine/cli/*.c)
+ALPN_SRC   := $(wildcard engine/alpn/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 
 ENGINE_LIB := $(OUT)/lib/libcmengine.a
 DB_LIB     := $(OUT)/lib/libcmdb.a
-BINS       := $(OUT)/bin/certmill-fcgi $(OUT)/bin/certmill-worker $(OUT)/bin/certmill
+BINS       := $(OUT)/bin/certmill-fcgi $(OUT)/bin/certmill-worker $(OUT)/bin/certmill $(OUT)/bin/certmill-alpn
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRC))
 
 .PHONY: all asan unit test up down run bench fuzz install clean deps
@@ -90,10 +91,15 @@ $(OUT)/bin/certmill: $(call obj,$(CLI_SRC)) $(DB_LIB) $(ENGINE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(OPTFLAGS) -pie -o $@ $^ $(LDLIBS_ALL) $(LDFLAGS)
 
-# Unit tests link the engine and the fcgi/worker objects other than their mains.
+$(OUT)/bin/certmill-alpn: $(call obj,$(ALPN_SRC)) $(DB_LIB) $(ENGINE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(OPTFLAGS) -pie -o $@ $^ $(LDLIBS_ALL) $(LDFLAGS)
+
+# Unit tests link the engine and the fcgi/worker/alpn objects other than their mains.
 FCGI_LIBOBJ := $(call obj,$(filter-out fcgi/main.c,$(FCGI_SRC))) $(FCGI_GEN_OBJ)
 WORKER_LIBOBJ := $(call obj,$(filter-out engine/worker/main.c,$(WORKER_SRC)))
-$(OUT)/tests/%: tests/unit/%.c $(FCGI_LIBOBJ) $(WORKER_LIBOBJ) $(DB_LIB) $(ENGINE_LIB)
+ALPN_LIBOBJ := $(call obj,$(filter-out engine/alpn/main.c,$(ALPN_SRC)))
+$(OUT)/tests/%: tests/unit/%.c $(FCGI_LIBOBJ) $(WORKER_LIBOBJ) $(ALPN_LIBOBJ) $(DB_LIB) $(ENGINE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS_ALL) $(OPTFLAGS) -Wno-missing-prototypes -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS_ALL) $(LDFLAGS)
 

@@ -10,29 +10,41 @@
 
 /* The columns of an order as the API shows it (list rows leave out authorizations). */
 #define DB_API_ORDER_COLS                                                                                   \
-    "o.id, o.status, o.domains, o.challenge, o.key_type, o.ca, o.profile, o.customer_ref, o.auto_renew"
+    "o.id, o.status, o.domains, o.challenge, o.dns_provider_id AS dns_provider, o.key_type, o.ca, o.profile,"     \
+    " o.customer_ref, o.auto_renew"
+
+/* The TTL certmill publishes DNS-01 records with, and asks a panel publishing them itself to use. */
+#define DB_API_RECORD_TTL 60
 #define DB_API_ORDER_TAIL "o.problem, o.certificate_id, o.created_at, o.updated_at"
 
 /* Inserts the order row and returns its id; part of db_api_order_create's transaction. */
 static enum db_rc db_api_order_insert(struct db *db, const struct db_api_order_new *o, char **id)
 {
-    /* The names arrive as one JSON array so no array literal is ever built by hand. */
+    /* The names arrive as one JSON array so no array literal is ever built by hand. The
+     * provider must be the tenant's own: otherwise no row is inserted (DB_NOTFOUND). */
     static const char sql[] =
         "INSERT INTO orders (tenant_id, domains, challenge, key_type, ca, profile, customer_ref, auto_renew,"
-        " idempotency_key, request_hash)"
-        " VALUES ($1, ARRAY(SELECT d FROM json_array_elements_text($2::json) WITH ORDINALITY AS t(d, n)"
-        " ORDER BY n), $3, $4, $5, $6, $7, $8::boolean, $9, $10) RETURNING id";
+        " idempotency_key, request_hash, dns_provider_id)"
+        " SELECT $1, ARRAY(SELECT d FROM json_array_elements_text($2::json) WITH ORDINALITY AS t(d, n)"
+        " ORDER BY n), $3, $4, $5, $6, $7, $8::boolean, $9, $10, $11::text"
+        " WHERE $11::text IS NULL"
+        " OR EXISTS (SELECT 1 FROM dns_providers p WHERE p.tenant_id = $1 AND p.id = $11::text)"
+        " RETURNING id";
     char *domains = json_dumps(o->domains, JSON_COMPACT);
-    const char *params[10] = { o->tenant_id, domains, o->challenge, o->key_type, o->ca, o->profile,
+    const char *params[11] = { o->tenant_id, domains, o->challenge, o->key_type, o->ca, o->profile,
                                o->customer_ref, o->auto_renew ? "true" : "false", o->idempotency_key,
-                               o->idempotency_key ? (const char *)o->request_hash : NULL };
-    const int lens[10] = { [9] = DB_API_HASH_LEN };
-    const int binary[10] = { [9] = 1 };
+                               o->idempotency_key ? (const char *)o->request_hash : NULL, o->dns_provider_id };
+    const int lens[11] = { [9] = DB_API_HASH_LEN };
+    const int binary[11] = { [9] = 1 };
     enum db_rc rc;
-    PGresult *res = db_exec(db, sql, 10, params, lens, binary, &rc);
+    PGresult *res = db_exec(db, sql, 11, params, lens, binary, &rc);
     free(domains);
     if (!res)
         return rc;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return DB_NOTFOUND;
+    }
     *id = xstrdup(PQgetvalue(res, 0, 0));
     PQclear(res);
     return DB_OK;
@@ -94,6 +106,23 @@ enum db_rc db_api_order_by_idempotency(struct db *db, const char *tenant_id, con
     return DB_OK;
 }
 
+/* Replaces an authorization's record_name and record_value columns with its record object (or null). */
+static void db_api_order_record(json_t *authz)
+{
+    json_t *name = json_incref(json_object_get(authz, "record_name"));
+    json_t *value = json_incref(json_object_get(authz, "record_value"));
+    json_object_del(authz, "record_name");
+    json_object_del(authz, "record_value");
+    if (json_is_string(name))
+        json_object_set_new(authz, "record",
+                            json_pack("{s:O, s:s, s:O, s:i}", "name", name, "type", "TXT", "value",
+                                      value ? value : json_null(), "ttl", DB_API_RECORD_TTL));
+    else
+        json_object_set_new(authz, "record", json_null());
+    json_decref(name);
+    json_decref(value);
+}
+
 /* Reads one order with its authorizations. */
 enum db_rc db_api_order_get(struct db *db, const char *tenant_id, const char *id, json_t **out)
 {
@@ -101,7 +130,8 @@ enum db_rc db_api_order_get(struct db *db, const char *tenant_id, const char *id
                               " FROM orders o WHERE o.tenant_id = $1 AND o.id = $2";
     /* The challenge falls back to the order's until the worker has stored the CA's. */
     static const char authz_sql[] =
-        "SELECT a.domain, a.wildcard, a.status, COALESCE(a.challenge_type, o.challenge) AS challenge"
+        "SELECT a.domain, a.wildcard, a.status, COALESCE(a.challenge_type, o.challenge) AS challenge,"
+        " a.record_name, a.record_value"
         " FROM authorizations a JOIN orders o ON o.id = a.order_id"
         " WHERE o.tenant_id = $1 AND a.order_id = $2 ORDER BY a.id";
     const char *params[2] = { tenant_id, id };
@@ -114,6 +144,10 @@ enum db_rc db_api_order_get(struct db *db, const char *tenant_id, const char *id
         *out = NULL;
         return rc;
     }
+    size_t i;
+    json_t *a;
+    json_array_foreach(authzs, i, a)
+        db_api_order_record(a);
     /* Keep the documented member order: authorizations before problem. */
     json_t *ordered = json_object();
     const char *k;
@@ -157,4 +191,48 @@ enum db_rc db_api_order_list(struct db *db, const char *tenant_id, const struct 
     *rows = db_rows_json(res);
     PQclear(res);
     return DB_OK;
+}
+
+/* The steps of db_api_order_continue inside its transaction. */
+static enum db_rc db_api_order_continue_tx(struct db *db, const char *tenant_id, const char *id, char **status)
+{
+    /* The row lock orders this against a worker writing the order's next state. */
+    static const char lock_sql[] = "SELECT o.status FROM orders o WHERE o.tenant_id = $1 AND o.id = $2 FOR UPDATE";
+    static const char order_sql[] = "UPDATE orders SET status = 'pending_validation', updated_at = now()"
+                                    " WHERE tenant_id = $1 AND id = $2";
+    static const char job_sql[] = "UPDATE jobs SET due_at = now() WHERE order_id = $1";
+    /* The jobs trigger fires on INSERT only: an idle worker learns of the earlier due time here. */
+    static const char notify_sql[] = "SELECT pg_notify('certmill_jobs', '')";
+    const char *params[2] = { tenant_id, id };
+    json_t *row = NULL;
+    enum db_rc rc = db_query_row(db, lock_sql, 2, params, NULL, NULL, &row);
+    if (rc != DB_OK)
+        return rc;
+    const char *st = json_string_value(json_object_get(row, "status"));
+    if (!st || strcmp(st, "action_required") != 0) {
+        *status = xstrdup(st ? st : "unknown");
+        json_decref(row);
+        return DB_CONFLICT;
+    }
+    json_decref(row);
+    rc = db_command(db, order_sql, 2, params, NULL, NULL, true);
+    if (rc == DB_OK)
+        rc = db_command(db, job_sql, 1, &params[1], NULL, NULL, false);
+    if (rc == DB_OK)
+        rc = db_command(db, notify_sql, 0, NULL, NULL, NULL, false);
+    return rc;
+}
+
+/* Moves an order from action_required to pending_validation and makes its job due now. */
+enum db_rc db_api_order_continue(struct db *db, const char *tenant_id, const char *id, char **status)
+{
+    *status = NULL;
+    enum db_rc rc = db_begin(db);
+    if (rc != DB_OK)
+        return rc;
+    rc = db_api_order_continue_tx(db, tenant_id, id, status);
+    if (rc == DB_OK)
+        return db_commit(db);
+    db_rollback(db);
+    return rc;
 }

@@ -36,6 +36,7 @@ struct db_api_order_new {
     const char *ca;
     const char *profile;           /* NULL: none */
     const char *customer_ref;      /* NULL: none */
+    const char *dns_provider_id;   /* dns-01: the tenant's provider; NULL: none (manual) */
     bool auto_renew;
     const char *idempotency_key;   /* NULL: none */
     const unsigned char *request_hash; /* DB_API_HASH_LEN bytes, with idempotency_key */
@@ -57,17 +58,29 @@ struct db_api_order_filter {
 /*
  * Inserts the order and its jobs row in one transaction (the jobs insert wakes the
  * workers). *id is the new order's id (caller frees). DB_CONFLICT when the tenant
- * already used idempotency_key; nothing is left behind on any failure.
+ * already used idempotency_key; DB_NOTFOUND when dns_provider_id names no provider of
+ * the tenant; nothing is left behind on any failure.
  */
 enum db_rc db_api_order_create(struct db *db, const struct db_api_order_new *o, char **id);
 /* Finds the order made with an Idempotency-Key; *id (caller frees) and its request hash. */
 enum db_rc db_api_order_by_idempotency(struct db *db, const char *tenant_id, const char *key, char **id,
                                        unsigned char hash[DB_API_HASH_LEN]);
-/* The order's API representation, with its authorizations. */
+/*
+ * The order's API representation, with its authorizations; a dns-01 authorization whose
+ * record is known has record {name, type "TXT", value, ttl}, every other one record null.
+ */
 enum db_rc db_api_order_get(struct db *db, const char *tenant_id, const char *id, json_t **out);
 /* A page of orders (without authorizations), newest first; *rows is an array. */
 enum db_rc db_api_order_list(struct db *db, const char *tenant_id, const struct db_api_order_filter *f,
                              const struct db_api_page *page, json_t **rows);
+
+/*
+ * The panel has published the records of an order waiting in action_required: in one
+ * transaction the order becomes pending_validation and its job is due now (workers are
+ * woken). DB_NOTFOUND: no such order for the tenant; DB_CONFLICT: the order is in
+ * another status, given in *status (caller frees).
+ */
+enum db_rc db_api_order_continue(struct db *db, const char *tenant_id, const char *id, char **status);
 
 /* --- api_certs.c --- */
 
@@ -93,5 +106,44 @@ enum db_rc db_api_cert_key(struct db *db, const char *tenant_id, const char *id,
 
 /* The key authorization of a pending http-01 challenge with this token (no tenant: the CA asks). */
 enum db_rc db_api_challenge_key_authorization(struct db *db, const char *token, char **key_authorization);
+
+/* --- api_dns_providers.c --- */
+
+/* A checked new DNS provider (settings already through provider_check, secret sealed). */
+struct db_api_dns_provider_new {
+    const char *tenant_id;
+    const char *id;                /* from db_api_dns_provider_new_id: the secret's seal names it */
+    const char *name;
+    const char *type;
+    const json_t *config;
+    const unsigned char *secret_sealed; /* NULL: no secret */
+    size_t secret_len;
+};
+
+/* A fresh provider id ('dnp_' and 32 hex digits), made before the row so the secret can be sealed to it. */
+enum db_rc db_api_dns_provider_new_id(struct db *db, char **id);
+/*
+ * Inserts the provider, complete in one statement; *out is its representation (id, name,
+ * type, config, has_secret, created_at, updated_at). DB_CONFLICT: the tenant already has
+ * a provider of that name.
+ */
+enum db_rc db_api_dns_provider_create(struct db *db, const struct db_api_dns_provider_new *p, json_t **out);
+/* One provider's representation (never the secret, only has_secret). */
+enum db_rc db_api_dns_provider_get(struct db *db, const char *tenant_id, const char *id, json_t **out);
+/* A page of providers, newest first; *rows is an array. */
+enum db_rc db_api_dns_provider_list(struct db *db, const char *tenant_id, const struct db_api_page *page,
+                                    json_t **rows);
+/*
+ * Deletes the provider in one transaction: finished orders (issued, failed, cancelled)
+ * that name it are detached (dns_provider_id NULL). DB_CONFLICT when an order in progress
+ * names it: *busy = {"id", "status"} of one such order (caller decrefs); DB_NOTFOUND.
+ */
+enum db_rc db_api_dns_provider_delete(struct db *db, const char *tenant_id, const char *id, json_t **busy);
+/*
+ * The provider as the test endpoint needs it: *row = {id, type, config}; *sealed its
+ * sealed secret or NULL (caller frees).
+ */
+enum db_rc db_api_dns_provider_load(struct db *db, const char *tenant_id, const char *id, json_t **row,
+                                    unsigned char **sealed, size_t *len);
 
 #endif

@@ -39,9 +39,10 @@ bool db_job_wait(struct db *db, long timeout_ms);
 
 /*
  * Reads an order for the worker: *order gets the row (id, tenant_id, status, step, domains,
- * challenge, key_type, ca, acme_order_url, finalize_url, cert_url, certificate_id);
- * *authzs its authorizations (id, url, domain, wildcard, status, challenge_type, challenge_url,
- * token, key_authorization, responded); *key and *keylen the sealed certificate key or NULL.
+ * challenge, key_type, ca, acme_order_url, finalize_url, cert_url, certificate_id,
+ * dns_provider_id, step_age_s); *authzs its authorizations (id, url, domain, wildcard, status,
+ * challenge_type, challenge_url, token, key_authorization, responded, record_name,
+ * record_value, record_target, record_zone, published, propagated, cleaned); *key and *keylen the sealed certificate key or NULL.
  */
 enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **order, json_t **authzs,
                               unsigned char **key, size_t *keylen);
@@ -69,9 +70,21 @@ struct db_authz_update {
     const char *token;
     const char *key_authorization;
     const json_t *problem;       /* NULL: leave as is */
+    const char *record_name;     /* DNS-01: _acme-challenge.<name>; NULL: leave as is */
+    const char *record_value;
 };
 /* (tx) Writes what the CA said of an authorization. */
 enum db_rc db_work_authz_update(struct db *db, const struct db_authz_update *u);
+/* Records where the DNS-01 record lives after CNAMEs, and its zone. */
+enum db_rc db_work_authz_target(struct db *db, long long authz_id, const char *target, const char *zone);
+
+enum db_dns_mark { DB_DNS_PUBLISHED, DB_DNS_PROPAGATED, DB_DNS_CLEANED };
+/* Stamps a moment of the DNS-01 record (outside the outcome transaction: it is a fact at the DNS). */
+enum db_rc db_work_authz_dns_mark(struct db *db, long long authz_id, enum db_dns_mark mark);
+/* Reads the tenant's DNS provider: *row = {id, type, config}; *sealed its sealed secret (NULL: none). */
+enum db_rc db_work_provider_load(struct db *db, const char *tenant_id, const char *provider_id, json_t **row,
+                                 unsigned char **sealed, size_t *len);
+
 /* (tx) Notes that the challenge was answered (so it is not answered twice). */
 enum db_rc db_work_authz_responded(struct db *db, long long authz_id);
 

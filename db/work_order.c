@@ -16,7 +16,8 @@ enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **orde
     enum db_rc rc;
     PGresult *res = db_exec(db,
                             "SELECT id, tenant_id, status, step, domains, challenge, key_type, ca,"
-                            " acme_order_url, finalize_url, cert_url, certificate_id, key_sealed"
+                            " acme_order_url, finalize_url, cert_url, certificate_id, dns_provider_id,"
+                            " extract(epoch FROM now() - step_since)::int AS step_age_s, key_sealed"
                             " FROM orders WHERE id = $1",
                             1, p, NULL, NULL, &rc);
     if (!res)
@@ -32,7 +33,9 @@ enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **orde
     PQclear(res);
     rc = db_query_rows(db,
                        "SELECT id, url, domain, wildcard, status, challenge_type, challenge_url, token,"
-                       " key_authorization, responded_at IS NOT NULL AS responded"
+                       " key_authorization, responded_at IS NOT NULL AS responded, record_name, record_value,"
+                       " record_target, record_zone, published_at IS NOT NULL AS published,"
+                       " propagated_at IS NOT NULL AS propagated, cleaned_at IS NOT NULL AS cleaned"
                        " FROM authorizations WHERE order_id = $1 ORDER BY id",
                        1, p, NULL, NULL, authzs);
     if (rc != DB_OK) {
@@ -52,7 +55,8 @@ enum db_rc db_work_order_state(struct db *db, const char *order_id, const char *
     char *pj = problem ? json_dumps(problem, JSON_COMPACT) : NULL;
     const char *p[] = { order_id, status, step, pj };
     enum db_rc rc = db_command(db,
-                                  "UPDATE orders SET status = $2, step = $3, problem = $4::jsonb, updated_at = now()"
+                                  "UPDATE orders SET status = $2, step = $3, problem = $4::jsonb, updated_at = now(),"
+                                  " step_since = CASE WHEN step = $3 THEN step_since ELSE now() END"
                                   " WHERE id = $1",
                                   4, p, NULL, NULL, true);
     free(pj);
@@ -120,16 +124,67 @@ enum db_rc db_work_authz_update(struct db *db, const struct db_authz_update *u)
                         u->challenge_url,
                         u->token,
                         u->key_authorization,
-                        pj };
+                        pj,
+                        u->record_name,
+                        u->record_value };
     enum db_rc rc = db_command(db,
                                   "UPDATE authorizations SET domain = coalesce($2, domain), wildcard = $3::boolean,"
                                   " status = $4, challenge_type = coalesce($5, challenge_type),"
                                   " challenge_url = coalesce($6, challenge_url), token = coalesce($7, token),"
                                   " key_authorization = coalesce($8, key_authorization),"
-                                  " problem = coalesce($9::jsonb, problem) WHERE id = $1",
-                                  9, p, NULL, NULL, true);
+                                  " problem = coalesce($9::jsonb, problem), record_name = coalesce($10, record_name),"
+                                  " record_value = coalesce($11, record_value) WHERE id = $1",
+                                  11, p, NULL, NULL, true);
     free(pj);
     return rc;
+}
+
+/* Records where an authorization's DNS record lives (after CNAMEs) and its zone. */
+enum db_rc db_work_authz_target(struct db *db, long long authz_id, const char *target, const char *zone)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%lld", authz_id);
+    const char *p[] = { id, target, zone };
+    return db_command(db, "UPDATE authorizations SET record_target = $2, record_zone = $3 WHERE id = $1", 3, p, NULL,
+                      NULL, true);
+}
+
+/* Stamps one moment of an authorization's DNS record: published, propagated or cleaned. */
+enum db_rc db_work_authz_dns_mark(struct db *db, long long authz_id, enum db_dns_mark mark)
+{
+    static const char *const sql[] = {
+        [DB_DNS_PUBLISHED] = "UPDATE authorizations SET published_at = now(), cleaned_at = NULL WHERE id = $1",
+        [DB_DNS_PROPAGATED] = "UPDATE authorizations SET propagated_at = now() WHERE id = $1",
+        [DB_DNS_CLEANED] = "UPDATE authorizations SET cleaned_at = now() WHERE id = $1",
+    };
+    char id[24];
+    snprintf(id, sizeof id, "%lld", authz_id);
+    const char *p[] = { id };
+    return db_command(db, sql[mark], 1, p, NULL, NULL, true);
+}
+
+/* Reads one of the tenant's DNS providers: *row = {id, type, config}, *sealed = its sealed secret or NULL. */
+enum db_rc db_work_provider_load(struct db *db, const char *tenant_id, const char *provider_id, json_t **row,
+                                 unsigned char **sealed, size_t *len)
+{
+    const char *p[] = { tenant_id, provider_id };
+    enum db_rc rc;
+    PGresult *res = db_exec(db,
+                            "SELECT id, type, config, secret_sealed FROM dns_providers"
+                            " WHERE tenant_id = $1 AND id = $2",
+                            2, p, NULL, NULL, &rc);
+    if (!res)
+        return rc;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return DB_NOTFOUND;
+    }
+    *row = db_row_json(res, 0);
+    *sealed = NULL;
+    *len = 0;
+    db_get_bytea(res, 0, 3, sealed, len);
+    PQclear(res);
+    return DB_OK;
 }
 
 /* Marks the challenge as answered. */

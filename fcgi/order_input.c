@@ -64,23 +64,33 @@ static bool fcgi_order_take_domains(const json_t *v, void *out, struct fcgi_resp
     return true;
 }
 
-/* challenge: http-01 now; dns-01 and tls-alpn-01 are known but come later. */
+/* challenge: http-01, dns-01 or tls-alpn-01. */
 static bool fcgi_order_take_challenge(const json_t *v, void *out, struct fcgi_resp *resp)
 {
     struct fcgi_order_input *in = out;
     const char *s = json_string_value(v);
-    if (strcmp(s, "http-01") == 0) {
+    if (strcmp(s, "http-01") == 0 || strcmp(s, "dns-01") == 0 || strcmp(s, "tls-alpn-01") == 0) {
         in->challenge = s;
         return true;
-    }
-    if (strcmp(s, "dns-01") == 0 || strcmp(s, "tls-alpn-01") == 0) {
-        fcgi_resp_problemf(resp, FCGI_PROB_UNSUPPORTED_CHALLENGE, "challenge",
-                           "challenge %s is not available yet; use http-01", s);
-        return false;
     }
     fcgi_resp_problem(resp, FCGI_PROB_INVALID_FIELD, "challenge",
                       "challenge must be one of http-01, dns-01, tls-alpn-01");
     return false;
+}
+
+/* dns_provider: the id of one of the tenant's DNS providers (that it exists is the database's check). */
+static bool fcgi_order_take_dns_provider(const json_t *v, void *out, struct fcgi_resp *resp)
+{
+    struct fcgi_order_input *in = out;
+    const char *s = json_string_value(v);
+    /* Something that cannot be an id names no provider, like an id that does not exist. */
+    if (!fcgi_text_is_id(s)) {
+        fcgi_resp_problem(resp, FCGI_PROB_UNKNOWN_DNS_PROVIDER, "dns_provider",
+                          "dns_provider names no DNS provider of this tenant");
+        return false;
+    }
+    in->dns_provider = s;
+    return true;
 }
 
 /* key_type: one of the names crypto/key.h knows. */
@@ -155,6 +165,7 @@ static bool fcgi_order_take_customer_ref(const json_t *v, void *out, struct fcgi
 static const struct fcgi_field fcgi_order_fields[] = {
     { "domains", FCGI_FIELD_ARRAY, true, 0, fcgi_order_take_domains },
     { "challenge", FCGI_FIELD_STRING, false, 0, fcgi_order_take_challenge },
+    { "dns_provider", FCGI_FIELD_STRING, false, 0, fcgi_order_take_dns_provider },
     { "key_type", FCGI_FIELD_STRING, false, 0, fcgi_order_take_key_type },
     { "csr", FCGI_FIELD_ANY, false, 0, fcgi_order_take_csr },
     { "ca", FCGI_FIELD_STRING, false, 0, fcgi_order_take_ca },
@@ -186,6 +197,12 @@ bool fcgi_order_input_parse(const struct config *cfg, const json_t *body, struct
                            "%s \"%s\" is a wildcard name, which needs challenge dns-01 (not %s)", field,
                            json_string_value(json_array_get(in->domains, (size_t)in->first_wildcard)),
                            in->challenge);
+        return false;
+    }
+    /* Only dns-01 publishes DNS records; a provider on another order would silently do nothing. */
+    if (in->dns_provider && strcmp(in->challenge, "dns-01") != 0) {
+        fcgi_resp_problemf(resp, FCGI_PROB_INVALID_FIELD, "dns_provider",
+                           "dns_provider is for challenge dns-01 only (this order uses %s)", in->challenge);
         return false;
     }
     if (!in->ca) {

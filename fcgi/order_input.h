@@ -24,6 +24,7 @@ struct fcgi_order_input {
     const char *ca;
     const char *profile;      /* NULL: none */
     const char *customer_ref; /* NULL: none */
+    const char *dns_provider; /* dns-01: a provider id of the tenant (checked when stored); NULL: none (manual) */
     bool auto_renew;
 };
 

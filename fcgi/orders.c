@@ -117,6 +117,7 @@ void fcgi_orders_create(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_
         .ca = in.ca,
         .profile = in.profile,
         .customer_ref = in.customer_ref,
+        .dns_provider_id = in.dns_provider,
         .auto_renew = in.auto_renew,
         .idempotency_key = key,
         .request_hash = hash,
@@ -126,6 +127,11 @@ void fcgi_orders_create(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_
         /* Another request with the same key won the race: answer as its replay would be answered. */
         if (!fcgi_orders_idempotent(db, req->tenant_id, key, hash, resp))
             fcgi_resp_problem(resp, FCGI_PROB_SERVICE_UNAVAILABLE, NULL, NULL);
+        goto out;
+    }
+    if (rc == DB_NOTFOUND && in.dns_provider) {
+        fcgi_resp_problem(resp, FCGI_PROB_UNKNOWN_DNS_PROVIDER, "dns_provider",
+                          "dns_provider names no DNS provider of this tenant");
         goto out;
     }
     if (rc != DB_OK) {

@@ -1,10 +1,10 @@
 /*
  * orders — /v1/orders: create (idempotent with Idempotency-Key), read one, list.
  *
- * Representation: {"id", "status", "domains", "challenge", "key_type", "ca",
- * "profile", "customer_ref", "auto_renew", "authorizations": [{"domain", "wildcard",
- * "status", "challenge"}], "problem", "certificate_id", "created_at", "updated_at"}
- * (list items leave out authorizations).
+ * Representation: {"id", "status", "domains", "challenge", "dns_provider", "key_type",
+ * "ca", "profile", "customer_ref", "auto_renew", "authorizations": [{"domain",
+ * "wildcard", "status", "challenge", "record"}], "problem", "certificate_id",
+ * "created_at", "updated_at"} (list items leave out authorizations).
  */
 #ifndef CM_FCGI_ORDERS_H
 #define CM_FCGI_ORDERS_H

@@ -4,8 +4,10 @@
 #include "base/xalloc.h"
 #include "certificates.h"
 #include "challenge.h"
+#include "dns_providers.h"
 #include "health.h"
 #include "openapi.h"
+#include "order_continue.h"
 #include "orders.h"
 
 #include <stdio.h>
@@ -16,9 +18,15 @@ static const struct fcgi_route fcgi_route_table[] = {
     { "POST", "/v1/orders", fcgi_orders_create, true, true },
     { "GET", "/v1/orders", fcgi_orders_list, true, false },
     { "GET", "/v1/orders/{id}", fcgi_orders_get, true, false },
+    { "POST", "/v1/orders/{id}/continue", fcgi_order_continue, true, false },
     { "GET", "/v1/certificates", fcgi_certs_list, true, false },
     { "GET", "/v1/certificates/{id}", fcgi_certs_get, true, false },
     { "GET", "/v1/certificates/{id}/key", fcgi_certs_key, true, false },
+    { "POST", "/v1/dns-providers", fcgi_dns_providers_create, true, true },
+    { "GET", "/v1/dns-providers", fcgi_dns_providers_list, true, false },
+    { "GET", "/v1/dns-providers/{id}", fcgi_dns_providers_get, true, false },
+    { "DELETE", "/v1/dns-providers/{id}", fcgi_dns_providers_delete, true, false },
+    { "POST", "/v1/dns-providers/{id}/test", fcgi_dns_providers_test, true, true },
     { "GET", "/v1/openapi.json", fcgi_openapi_get, false, false },
     { "GET", "/.well-known/acme-challenge/{token}", fcgi_challenge_get, false, false },
     { "GET", "/healthz", fcgi_health_live, false, false },

@@ -19,6 +19,8 @@ export CM_WORKERS=${CM_WORKERS:-2}
 export CM_PEBBLE_NOSLEEP=${CM_PEBBLE_NOSLEEP:-1}
 # Short leases so the worker-kill test waits seconds, not a minute, for the takeover.
 export CM_LEASE_SECONDS=${CM_LEASE_SECONDS:-10}
+# A record that never appears fails after this many seconds (the propagation test waits for it).
+export CM_DNS_PROPAGATION_TIMEOUT=${CM_DNS_PROPAGATION_TIMEOUT:-15}
 # The services run sanitized; reports land in $CM_STACK_DIR/log/*.log.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -34,7 +36,7 @@ logdir=$CM_STACK_DIR/log
 sanitizer_re='ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer'
 
 "$repo/scripts/deps.sh"
-for b in certmill certmill-fcgi certmill-worker; do
+for b in certmill certmill-fcgi certmill-worker certmill-alpn; do
     [[ -x "$CM_BIN_DIR/$b" ]] || { echo "test: no $CM_BIN_DIR/$b: build it first (make test does)" >&2; exit 1; }
 done
 

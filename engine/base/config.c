@@ -18,7 +18,8 @@ static const char *const config_keys_keys[] = { "master_key_file", NULL };
 static const char *const config_keys_api[] = { "fcgi_listen", "default_ca", "max_body", "max_names", NULL };
 static const char *const config_keys_worker[] = { "poll_interval_ms", "lease_seconds", NULL };
 static const char *const config_keys_log[] = { "level", NULL };
-static const char *const config_keys_dns[] = { "resolvers", "port", "timeout_ms", "propagation_timeout_s", NULL };
+static const char *const config_keys_dns[] = { "resolvers",     "port", "timeout_ms", "propagation_timeout_s",
+                                               "exec_programs", NULL };
 static const char *const config_keys_alpn[] = { "listen", NULL };
 static const char *const config_keys_ca[] = { "directory", "trust", "max_inflight",
                                               "exclusive_new_order", "timeout_ms", "contact", NULL };
@@ -182,6 +183,7 @@ static bool config_from_ini(const struct ini *ini, struct config *cfg, char *err
     if (!config_int(ini, "dns", "propagation_timeout_s", 1, 86400, 300, &n, err, errlen))
         return false;
     cfg->dns_propagation_timeout_s = (int)n;
+    cfg->dns_exec_programs = config_str(ini, "dns", "exec_programs", NULL);
     cfg->alpn_listen = config_str(ini, "alpn", "listen", "127.0.0.1:10443");
     const char *lvl = ini_get(ini, "log", "level");
     cfg->log_level = lvl ? log_level_parse(lvl) : LOG_LVL_INFO;
@@ -258,6 +260,7 @@ void config_free(struct config *cfg)
     free(cfg->fcgi_listen);
     free(cfg->default_ca);
     free(cfg->dns_resolvers);
+    free(cfg->dns_exec_programs);
     free(cfg->alpn_listen);
     free(cfg);
 }

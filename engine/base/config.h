@@ -32,6 +32,7 @@ struct config {
     int dns_port;               /* port of authoritative servers found through NS (53; tests differ) */
     int dns_timeout_ms;         /* per query */
     int dns_propagation_timeout_s; /* how long a record may take to reach every server */
+    char *dns_exec_programs;    /* space-separated programs exec providers may name; NULL: none */
     /* [alpn]: certmill-alpn, the TLS-ALPN-01 responder */
     char *alpn_listen;          /* host:port */
     struct config_ca *cas;

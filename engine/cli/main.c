@@ -1,5 +1,6 @@
 /* certmill — the admin CLI: migrate, tenant create/list, key create/revoke, order list. */
 #include "apikey.h"
+#include "dns_cmd.h"
 
 #include "base/config.h"
 #include "base/log.h"
@@ -25,7 +26,8 @@ static int cli_usage(void)
           "  tenant list              list tenants\n"
           "  key create TENANT        add an API key to a tenant (id or name); printed once\n"
           "  key revoke KEY_ID        revoke an API key\n"
-          "  order list [TENANT]      show the newest orders\n",
+          "  order list [TENANT]      show the newest orders\n"
+          "  dns check NAME | dns update add|delete NAME VALUE --keyfile FILE   (certmill dns for more)\n",
           stderr);
     return CLI_USAGE;
 }
@@ -199,6 +201,11 @@ int main(int argc, char **argv)
     if (!cfg) {
         fprintf(stderr, "certmill: %s\n", err);
         return CLI_USAGE;
+    }
+    if (!strcmp(argv[0], "dns")) { /* DNS diagnostics need no database */
+        int dret = dns_cmd_run(cfg, argc, argv);
+        config_free(cfg);
+        return dret;
     }
     struct db *db = db_open(cfg->db_conninfo, err, sizeof err);
     if (!db) {

@@ -1,4 +1,5 @@
 /* certmill-worker — claims due steps from PostgreSQL and advances orders one step at a time. */
+#include "wdns.h"
 #include "worker.h"
 
 #include "base/log.h"
@@ -129,6 +130,11 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
+    if (!wdns_init(&w)) {
+        worker_cas_free(&w);
+        config_free(w.cfg);
+        return 2;
+    }
     w.db = worker_connect(w.cfg);
     if (w.db) {
         log_info("worker %s started", w.id);
@@ -136,6 +142,7 @@ int main(int argc, char **argv)
     }
     log_info("worker %s stopping", w.id);
     db_close(w.db);
+    wdns_free(&w);
     worker_cas_free(&w);
     OPENSSL_cleanse(w.master, sizeof w.master);
     config_free(w.cfg);

@@ -7,7 +7,7 @@ static const char *const state_order_names[ORDER_STATUS_COUNT] = {
     "queued", "pending_validation", "action_required", "issuing", "issued", "failed", "cancelled",
 };
 static const char *const state_step_names[STEP_COUNT] = {
-    "new_order", "authorize", "validate", "finalize", "download", "done",
+    "new_order", "authorize", "publish", "propagate", "validate", "finalize", "download", "done",
 };
 static const char *const state_authz_names[AUTHZ_STATUS_COUNT] = {
     "pending", "valid", "invalid", "deactivated", "expired", "revoked",
@@ -74,6 +74,8 @@ enum order_status state_status_of_step(enum order_step s)
     case STEP_NEW_ORDER:
         return ORDER_QUEUED;
     case STEP_AUTHORIZE:
+    case STEP_PUBLISH:
+    case STEP_PROPAGATE:
     case STEP_VALIDATE:
         return ORDER_PENDING_VALIDATION;
     case STEP_FINALIZE:
@@ -88,12 +90,14 @@ enum order_status state_status_of_step(enum order_step s)
 /*
  * Steps go forward one at a time, may stay (a poll), and may fall back to new_order
  * (the CA forgot the order) or from finalize back to validate (the CA wants more).
+ * Orders without DNS records go from authorize straight to validate.
  */
 bool state_step_allowed(enum order_step a, enum order_step b)
 {
     if ((unsigned)a >= STEP_COUNT || (unsigned)b >= STEP_COUNT || a == STEP_DONE)
         return false;
-    return b == a || b == a + 1 || b == STEP_NEW_ORDER || (a == STEP_FINALIZE && b == STEP_VALIDATE);
+    return b == a || b == a + 1 || b == STEP_NEW_ORDER || (a == STEP_FINALIZE && b == STEP_VALIDATE) ||
+           (a == STEP_AUTHORIZE && b == STEP_VALIDATE);
 }
 
 /* Final statuses carry no job. */

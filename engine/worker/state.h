@@ -22,7 +22,9 @@ enum order_status {
 /* The worker's next step of an order. */
 enum order_step {
     STEP_NEW_ORDER = 0, /* account + newOrder */
-    STEP_AUTHORIZE,     /* fetch authorizations, publish the challenge answers */
+    STEP_AUTHORIZE,     /* fetch authorizations, store the challenge answers (HTTP-01/TLS-ALPN-01 served from them) */
+    STEP_PUBLISH,       /* DNS-01: publish the TXT records through the DNS provider */
+    STEP_PROPAGATE,     /* DNS-01: wait until every authoritative server serves them */
     STEP_VALIDATE,      /* tell the CA to validate, then poll the authorizations */
     STEP_FINALIZE,      /* make the key and CSR, finalize */
     STEP_DOWNLOAD,      /* poll the order, download the chain, store the certificate */

@@ -43,9 +43,16 @@ enum step_rc step_tx_abort(struct step *s, enum db_rc rc)
 /* Commits the move to the next step. */
 enum step_rc step_tx_finish(struct step *s, enum order_step next, long delay_ms, int polls)
 {
+    return step_tx_finish_as(s, next, state_status_of_step(next), NULL, delay_ms, polls);
+}
+
+/* Commits the move to the next step with an explicit status and problem (action_required). */
+enum step_rc step_tx_finish_as(struct step *s, enum order_step next, enum order_status status_v,
+                               const json_t *problem, long delay_ms, int polls)
+{
     struct db *db = s->w->db;
-    const char *status = state_order_status_name(state_status_of_step(next));
-    enum db_rc rc = db_work_order_state(db, s->order_id, status, state_step_name(next), NULL);
+    const char *status = state_order_status_name(status_v);
+    enum db_rc rc = db_work_order_state(db, s->order_id, status, state_step_name(next), problem);
     if (rc == DB_OK)
         rc = next == STEP_DONE ? db_job_delete(db, &s->job)
                                : db_job_reschedule(db, &s->job, delay_ms, 0, polls, NULL);
@@ -149,6 +156,8 @@ static void step_account_forget(struct step *s)
     free(url);
 }
 
+static void step_end_fail(struct step *s);
+
 /* Records a passing failure: the job is retried with backoff, or fails after too many tries. */
 static void step_end_retry(struct step *s, bool now)
 {
@@ -160,14 +169,15 @@ static void step_end_retry(struct step *s, bool now)
     if (!s->problem)
         s->problem = step_problem("internal", "the step failed", true, NULL);
     const char *detail = json_string_value(json_object_get(s->problem, "detail"));
-    if (step_tx_begin(s) != STEP_RC_OK)
-        return;
     if (s->order && attempts >= STATE_MAX_ATTEMPTS) {
         log_error("order %s: giving up after %d attempts", s->order_id, attempts);
         json_object_set_new(s->problem, "retryable", json_false());
-        step_tx_fail(s);
+        step_dns_cleanup(s);
+        step_end_fail(s);
         return;
     }
+    if (step_tx_begin(s) != STEP_RC_OK)
+        return;
     enum db_rc rc = DB_OK;
     if (s->order) {
         log_warn("order %s: step %s failed (attempt %d), retrying in %ld ms: %s", s->order_id,
@@ -218,6 +228,8 @@ static void step_end_restart(struct step *s)
     int attempts = s->job.attempts + 1;
     log_warn("order %s: %s; starting a new CA order", s->order_id,
              json_string_value(json_object_get(s->problem, "detail")));
+    /* The CA's new order brings new challenges: what was published for the old one goes. */
+    step_dns_cleanup(s);
     if (attempts >= STATE_MAX_ATTEMPTS) {
         json_object_set_new(s->problem, "retryable", json_false());
         step_end_fail(s);
@@ -261,6 +273,10 @@ static enum step_rc step_dispatch(struct step *s)
         return step_new_order(s);
     case STEP_AUTHORIZE:
         return step_authorize(s);
+    case STEP_PUBLISH:
+        return step_publish(s);
+    case STEP_PROPAGATE:
+        return step_propagate(s);
     case STEP_VALIDATE:
         return step_validate(s);
     case STEP_FINALIZE:
@@ -299,13 +315,17 @@ bool worker_run_one(struct worker *w)
         step_end_retry(&s, src == STEP_RC_AGAIN);
     else if (src == STEP_RC_RESTART)
         step_end_restart(&s);
-    else if (src == STEP_RC_FAIL)
+    else if (src == STEP_RC_FAIL) {
+        /* Records are removed whatever the outcome: a failed order leaves nothing in the zone. */
+        step_dns_cleanup(&s);
         step_end_fail(&s);
+    }
     json_decref(s.order);
     json_decref(s.authzs);
     json_decref(s.problem);
     free(s.key_sealed);
     free(s.kid);
+    step_dns_free(&s);
     EVP_PKEY_free(s.account_key);
     acme_result_clear(&s.res);
     return true;

@@ -32,6 +32,7 @@ struct step {
     char *kid;
     struct acme_result res; /* the last ACME call's outcome */
     json_t *problem;        /* set before STEP_RC_FAIL / STEP_RC_RETRY */
+    struct step_dns *dns;   /* the order's DNS provider, loaded on first use (step_dns.c) */
 };
 
 /* A string field of the order row. */
@@ -43,6 +44,9 @@ enum step_rc step_tx_begin(struct step *s);
  * given), and commits. For STEP_DONE the job is deleted.
  */
 enum step_rc step_tx_finish(struct step *s, enum order_step next, long delay_ms, int polls);
+/* Like step_tx_finish with the status and the problem shown to the panel given (action_required). */
+enum step_rc step_tx_finish_as(struct step *s, enum order_step next, enum order_status status,
+                               const json_t *problem, long delay_ms, int polls);
 /* Inside the open transaction: fails the order with s->problem, removes the job, commits. */
 enum step_rc step_tx_fail(struct step *s);
 /* Rolls back an open transaction of the step after a failure. */
@@ -55,6 +59,14 @@ enum step_rc step_acme_failure(struct step *s, enum acme_rc rc, const char *what
 
 /* Makes sure the tenant has an account at the order's CA; loads its key and kid. */
 enum step_rc step_account(struct step *s);
+
+/* DNS-01 (step_dns.c): publish through the provider, wait for propagation, remove afterwards. */
+enum step_rc step_publish(struct step *s);
+enum step_rc step_propagate(struct step *s);
+/* Removes every record this order published and has not removed yet; best effort, logged. */
+void step_dns_cleanup(struct step *s);
+/* Frees what step_dns.c loaded. */
+void step_dns_free(struct step *s);
 
 enum step_rc step_new_order(struct step *s);
 enum step_rc step_authorize(struct step *s);

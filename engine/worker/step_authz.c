@@ -3,7 +3,10 @@
 
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "crypto/b64.h"
 #include "crypto/jws.h"
+
+#include <openssl/evp.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +51,19 @@ static void authz_invalid(struct step *s, const struct acme_authz *az)
 static enum db_rc authz_store(struct step *s, long long id, const struct acme_authz *az,
                               const struct acme_challenge *ch, const char *keyauth)
 {
+    /* DNS-01 publishes base64url(SHA-256(key authorization)) at _acme-challenge.<name> (RFC 8555 §8.4). */
+    char *record_name = NULL, *record_value = NULL;
+    if (ch && keyauth && strcmp(ch->type, "dns-01") == 0) {
+        unsigned char digest[32];
+        unsigned int dlen = 0;
+        if (EVP_Digest(keyauth, strlen(keyauth), digest, &dlen, EVP_sha256(), NULL) == 1 && dlen == 32) {
+            record_value = b64url_encode(digest, dlen);
+            record_name = xasprintf("_acme-challenge.%s", az->identifier);
+        }
+    }
     struct db_authz_update u = {
+        .record_name = record_name,
+        .record_value = record_value,
         .id = id,
         .domain = az->identifier,
         .wildcard = az->wildcard,
@@ -58,7 +73,10 @@ static enum db_rc authz_store(struct step *s, long long id, const struct acme_au
         .token = ch ? ch->token : NULL,
         .key_authorization = keyauth,
     };
-    return db_work_authz_update(s->w->db, &u);
+    enum db_rc rc = db_work_authz_update(s->w->db, &u);
+    free(record_name);
+    free(record_value);
+    return rc;
 }
 
 /* Fetches every authorization and publishes the answer to its challenge (the responder serves it). */
@@ -102,7 +120,9 @@ enum step_rc step_authorize(struct step *s)
         if (rc != DB_OK)
             ret = step_tx_abort(s, rc);
         else
-            ret = failed ? step_tx_fail(s) : step_tx_finish(s, STEP_VALIDATE, 0, 0);
+            /* DNS-01 records must be published and seen everywhere before the CA is told to look. */
+            ret = failed ? step_tx_fail(s)
+                         : step_tx_finish(s, strcmp(type, "dns-01") == 0 ? STEP_PUBLISH : STEP_VALIDATE, 0, 0);
     }
     for (size_t i = 0; i < n; i++)
         acme_authz_free(&az[i]);
@@ -116,7 +136,8 @@ enum step_rc step_validate(struct step *s)
     size_t n = json_array_size(s->authzs);
     struct acme_authz *az = xcalloc(n ? n : 1, sizeof *az);
     bool *responded = xcalloc(n ? n : 1, sizeof *responded), *polled = xcalloc(n ? n : 1, sizeof *polled);
-    bool all_valid = true, answered_now = false, failed = false;
+    bool answered_now = false, failed = false;
+    char refused[400] = "";
     long retry_after = -1;
     enum step_rc ret = STEP_RC_OK;
     int slot = db_ca_gate_enter(s->w->db, s->ca->conf->name, s->ca->conf->max_inflight, false);
@@ -124,24 +145,42 @@ enum step_rc step_validate(struct step *s)
         json_t *a = json_array_get(s->authzs, i);
         if (strcmp(authz_str(a, "status"), "valid") == 0)
             continue;
-        all_valid = false;
         enum acme_rc arc;
         if (!json_is_true(json_object_get(a, "responded"))) {
             struct acme_challenge ch = { 0 };
             arc = acme_challenge_respond(s->ca->client, s->account_key, s->kid, authz_str(a, "challenge_url"), &ch,
                                          &s->res);
             acme_challenge_free(&ch);
-            if (arc == ACME_OK)
+            if (arc == ACME_OK) {
                 responded[i] = answered_now = true;
-            else
+                continue;
+            }
+            if (arc != ACME_ERR_PROBLEM) {
                 ret = step_acme_failure(s, arc, "challenge");
-            continue;
+                continue;
+            }
+            /*
+             * The CA refused the answer: if a worker answered before a crash, the challenge is no
+             * longer pending and the CA says so. The authorization tells which it is.
+             */
+            snprintf(refused, sizeof refused, "challenge: the CA said: %s",
+                     s->res.problem.detail ? s->res.problem.detail : "(no detail)");
+            responded[i] = true;
         }
         arc = acme_authz_get(s->ca->client, s->account_key, s->kid, authz_str(a, "url"), &az[i], &s->res);
         if (arc != ACME_OK) {
             ret = step_acme_failure(s, arc, "authorization");
             continue;
         }
+        const struct acme_challenge *mine = authz_pick(&az[i], authz_str(a, "challenge_type"));
+        if (refused[0] && strcmp(az[i].status, "pending") == 0 && mine && strcmp(mine->status, "pending") == 0) {
+            /* Not answered before after all: the refusal stands. */
+            char safe[400];
+            s->problem = step_problem("ca_rejected", log_safe(safe, sizeof safe, refused), false, NULL);
+            ret = STEP_RC_FAIL;
+            continue;
+        }
+        refused[0] = '\0';
         polled[i] = true;
         if (s->res.retry_after > retry_after)
             retry_after = s->res.retry_after;
@@ -153,23 +192,28 @@ enum step_rc step_validate(struct step *s)
         }
     }
     db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, false);
+    /* Settled: one authorization failed, or every one is valid (before or by this poll). */
+    bool settled = true;
+    for (size_t i = 0; i < n && !failed; i++)
+        if (strcmp(authz_str(json_array_get(s->authzs, i), "status"), "valid") != 0 &&
+            !(polled[i] && strcmp(az[i].status, "valid") == 0))
+            settled = false;
+    if (ret == STEP_RC_OK && settled)
+        step_dns_cleanup(s); /* validation is over, whatever its outcome: the records go */
     if (ret == STEP_RC_OK && (ret = step_tx_begin(s)) == STEP_RC_OK) {
         enum db_rc rc = DB_OK;
-        bool pending = false;
         for (size_t i = 0; i < n && rc == DB_OK; i++) {
             long long id = json_integer_value(json_object_get(json_array_get(s->authzs, i), "id"));
             if (responded[i])
                 rc = db_work_authz_responded(s->w->db, id);
             if (polled[i] && rc == DB_OK)
                 rc = authz_store(s, id, &az[i], NULL, NULL);
-            if ((responded[i] || polled[i]) && !(polled[i] && strcmp(az[i].status, "valid") == 0))
-                pending = true;
         }
         if (rc != DB_OK)
             ret = step_tx_abort(s, rc);
         else if (failed)
             ret = step_tx_fail(s);
-        else if (all_valid || !pending)
+        else if (settled)
             ret = step_tx_finish(s, STEP_FINALIZE, 0, 0);
         else
             ret = step_tx_finish(s, STEP_VALIDATE, state_poll_ms(answered_now ? 0 : s->job.polls, retry_after),

@@ -17,6 +17,8 @@ struct worker_ca {
     struct acme_client *client;
 };
 
+struct dns_ctx;
+
 struct worker {
     struct config *cfg;
     struct db *db;
@@ -24,6 +26,7 @@ struct worker {
     char id[80];
     struct worker_ca *cas;
     size_t n_cas;
+    struct dns_ctx *dns;  /* resolvers and timeouts of [dns] (wdns.c) */
 };
 
 /* Claims and performs one due step; false when nothing was due. */

@@ -122,10 +122,16 @@ BAD_BODIES = [
      "domains[0]"),
     ("wildcard-default-challenge", {"domains": ["a.example.test", "*.a.example.test"]}, 422,
      "wildcard_requires_dns01", "domains[1]"),
-    ("dns01-later", {"domains": ["a.example.test"], "challenge": "dns-01"}, 422, "unsupported_challenge",
-     "challenge"),
-    ("tls-alpn01-later", {"domains": ["a.example.test"], "challenge": "tls-alpn-01"}, 422, "unsupported_challenge",
-     "challenge"),
+    ("wildcard-tls-alpn01", {"domains": ["*.example.test"], "challenge": "tls-alpn-01"}, 422,
+     "wildcard_requires_dns01", "domains[0]"),
+    ("dns01-unknown-provider", {"domains": ["a.example.test"], "challenge": "dns-01",
+                                "dns_provider": "dnp_" + "0" * 32}, 422, "unknown_dns_provider", "dns_provider"),
+    ("dns01-provider-not-an-id", {"domains": ["a.example.test"], "challenge": "dns-01", "dns_provider": "a b"}, 422,
+     "unknown_dns_provider", "dns_provider"),
+    ("provider-without-dns01", {"domains": ["a.example.test"], "dns_provider": "dnp_" + "0" * 32}, 422,
+     "invalid_field", "dns_provider"),
+    ("provider-not-string", {"domains": ["a.example.test"], "challenge": "dns-01", "dns_provider": 1}, 422,
+     "invalid_field", "dns_provider"),
     ("csr-later", {"domains": ["a.example.test"], "csr": "-----BEGIN CERTIFICATE REQUEST-----"}, 422,
      "unsupported_csr", "csr"),
     ("unknown-ca", {"domains": ["a.example.test"], "ca": "no-such-ca"}, 422, "unknown_ca", "ca"),
@@ -311,8 +317,8 @@ def test_order_representation_and_defaults(tenant):
                                 "key_type": "ec-p384"})
     assert r.status_code == 202, r.text
     o = r.json()
-    for k in ("id", "status", "domains", "challenge", "key_type", "ca", "profile", "customer_ref", "auto_renew",
-              "authorizations", "problem", "certificate_id", "created_at", "updated_at"):
+    for k in ("id", "status", "domains", "challenge", "dns_provider", "key_type", "ca", "profile", "customer_ref",
+              "auto_renew", "authorizations", "problem", "certificate_id", "created_at", "updated_at"):
         assert k in o, (k, o)
     assert o["challenge"] == "http-01"
     assert o["key_type"] == "ec-p384"

@@ -44,7 +44,8 @@ def issue(api, names, key_type):
 def check_issued(stack, api, order, names, key_class):
     assert order["status"] == "issued", order
     assert order["problem"] is None
-    assert {a["domain"] for a in order["authorizations"]} == set(names)
+    # an authorization names the identifier; a wildcard's carries "wildcard": true (RFC 8555 §7.1.4)
+    assert {("*." if a["wildcard"] else "") + a["domain"] for a in order["authorizations"]} == set(names)
     assert all(a["status"] == "valid" for a in order["authorizations"])
     r = api.get(f"/v1/certificates/{order['certificate_id']}")
     assert r.status_code == 200, r.text

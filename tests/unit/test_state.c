@@ -11,29 +11,50 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Reads sql/001_init.sql (tests run from tests/unit). */
+/* Reads every migration, in order, as one text (tests run from tests/unit). */
 static char *read_schema(void)
 {
-    FILE *f = fopen("../../sql/001_init.sql", "r");
-    assert_non_null(f);
-    static char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
+    static const char *const files[] = { "../../sql/001_init.sql", "../../sql/002_challenges.sql" };
+    static char buf[131072];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        FILE *f = fopen(files[i], "r");
+        assert_non_null(f);
+        n += fread(buf + n, 1, sizeof buf - 1 - n, f);
+        fclose(f);
+    }
     buf[n] = '\0';
     return buf;
 }
 
-/* Extracts the quoted names of the CHECK (col IN (...)) list that follows "col text". */
+/* Finds the last occurrence of needle in hay. */
+static const char *strstr_last(const char *hay, const char *needle)
+{
+    const char *last = NULL;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        last = p;
+    return last;
+}
+
+/*
+ * Extracts the quoted names of the column's CHECK (col IN (...)) list: the latest
+ * migration's "ADD CONSTRAINT table_col_check" when there is one, else CREATE TABLE's.
+ */
 static int check_names(const char *schema, const char *table, const char *col, char names[][32], int max)
 {
-    char head[96];
-    snprintf(head, sizeof head, "CREATE TABLE %s (", table);
-    const char *t = strstr(schema, head);
-    assert_non_null(t);
-    char colhead[64];
-    snprintf(colhead, sizeof colhead, "\n    %s ", col);
-    const char *c = strstr(t, colhead);
-    assert_non_null(c);
+    char alter[96];
+    snprintf(alter, sizeof alter, "ADD CONSTRAINT %s_%s_check CHECK (%s IN", table, col, col);
+    const char *c = strstr_last(schema, alter);
+    if (!c) {
+        char head[96];
+        snprintf(head, sizeof head, "CREATE TABLE %s (", table);
+        const char *t = strstr(schema, head);
+        assert_non_null(t);
+        char colhead[64];
+        snprintf(colhead, sizeof colhead, "\n    %s ", col);
+        c = strstr(t, colhead);
+        assert_non_null(c);
+    }
     const char *in = strstr(c, " IN");
     assert_non_null(in);
     const char *end = strstr(in, "))");
@@ -88,6 +109,8 @@ static void test_status_of_step(void **state)
     (void)state;
     assert_int_equal(state_status_of_step(STEP_NEW_ORDER), ORDER_QUEUED);
     assert_int_equal(state_status_of_step(STEP_AUTHORIZE), ORDER_PENDING_VALIDATION);
+    assert_int_equal(state_status_of_step(STEP_PUBLISH), ORDER_PENDING_VALIDATION);
+    assert_int_equal(state_status_of_step(STEP_PROPAGATE), ORDER_PENDING_VALIDATION);
     assert_int_equal(state_status_of_step(STEP_VALIDATE), ORDER_PENDING_VALIDATION);
     assert_int_equal(state_status_of_step(STEP_FINALIZE), ORDER_ISSUING);
     assert_int_equal(state_status_of_step(STEP_DOWNLOAD), ORDER_ISSUING);
@@ -108,6 +131,9 @@ static void test_transitions(void **state)
     /* no skipping ahead, nothing after done */
     assert_false(state_step_allowed(STEP_NEW_ORDER, STEP_FINALIZE));
     assert_false(state_step_allowed(STEP_AUTHORIZE, STEP_DONE));
+    assert_true(state_step_allowed(STEP_AUTHORIZE, STEP_VALIDATE));
+    assert_false(state_step_allowed(STEP_NEW_ORDER, STEP_PUBLISH));
+    assert_false(state_step_allowed(STEP_PUBLISH, STEP_VALIDATE));
     assert_false(state_step_allowed(STEP_DONE, STEP_NEW_ORDER));
     assert_false(state_step_allowed(STEP_DOWNLOAD, STEP_VALIDATE));
     assert_true(state_step_allowed(STEP_FINALIZE, STEP_VALIDATE));
