@@ -7,10 +7,15 @@
 /* Finds the key authorization a pending http-01 challenge must answer with. */
 enum db_rc db_api_challenge_key_authorization(struct db *db, const char *token, char **key_authorization)
 {
-    /* Only while pending: once the CA has decided, the token stops answering. */
+    /*
+     * Only while pending: once the CA has decided, the token stops answering. The worker's
+     * pre-flight self-check probes are served the same way until they expire.
+     */
     static const char sql[] = "SELECT key_authorization FROM authorizations"
                               " WHERE token = $1 AND challenge_type = 'http-01' AND status = 'pending'"
-                              " AND key_authorization IS NOT NULL LIMIT 1";
+                              " AND key_authorization IS NOT NULL"
+                              " UNION ALL SELECT key_authorization FROM http01_probes"
+                              " WHERE token = $1 AND expires_at > now() LIMIT 1";
     const char *params[1] = { token };
     enum db_rc rc;
     *key_authorization = NULL;

@@ -38,6 +38,7 @@ struct db_api_order_new {
     const char *customer_ref;      /* NULL: none */
     const char *dns_provider_id;   /* dns-01: the tenant's provider; NULL: none (manual) */
     bool auto_renew;
+    bool allow_partial;
     const char *idempotency_key;   /* NULL: none */
     const unsigned char *request_hash; /* DB_API_HASH_LEN bytes, with idempotency_key */
 };

@@ -40,7 +40,7 @@ bool db_job_wait(struct db *db, long timeout_ms);
 /*
  * Reads an order for the worker: *order gets the row (id, tenant_id, status, step, domains,
  * challenge, key_type, ca, acme_order_url, finalize_url, cert_url, certificate_id,
- * dns_provider_id, step_age_s); *authzs its authorizations (id, url, domain, wildcard, status,
+ * dns_provider_id, allow_partial, step_age_s); *authzs its authorizations (id, url, domain, wildcard, status,
  * challenge_type, challenge_url, token, key_authorization, responded, record_name,
  * record_value, record_target, record_zone, published, propagated, cleaned); *key and *keylen the sealed certificate key or NULL.
  */
@@ -84,6 +84,14 @@ enum db_rc db_work_authz_dns_mark(struct db *db, long long authz_id, enum db_dns
 /* Reads the tenant's DNS provider: *row = {id, type, config}; *sealed its sealed secret (NULL: none). */
 enum db_rc db_work_provider_load(struct db *db, const char *tenant_id, const char *provider_id, json_t **row,
                                  unsigned char **sealed, size_t *len);
+
+/* (tx) Stores the pre-flight results; kept/dropped (arrays of names) replace the order's names when not NULL. */
+enum db_rc db_work_order_preflight(struct db *db, const char *order_id, const json_t *results, const json_t *kept,
+                                   const json_t *dropped);
+/* Publishes an HTTP-01 self-check probe the responder serves at once. */
+enum db_rc db_work_probe_add(struct db *db, const char *token, const char *key_authorization);
+/* Withdraws a probe (and any expired ones). */
+enum db_rc db_work_probe_remove(struct db *db, const char *token);
 
 /* (tx) Notes that the challenge was answered (so it is not answered twice). */
 enum db_rc db_work_authz_responded(struct db *db, long long authz_id);

@@ -16,7 +16,7 @@ enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **orde
     enum db_rc rc;
     PGresult *res = db_exec(db,
                             "SELECT id, tenant_id, status, step, domains, challenge, key_type, ca,"
-                            " acme_order_url, finalize_url, cert_url, certificate_id, dns_provider_id,"
+                            " acme_order_url, finalize_url, cert_url, certificate_id, dns_provider_id, allow_partial,"
                             " extract(epoch FROM now() - step_since)::int AS step_age_s, key_sealed"
                             " FROM orders WHERE id = $1",
                             1, p, NULL, NULL, &rc);
@@ -185,6 +185,44 @@ enum db_rc db_work_provider_load(struct db *db, const char *tenant_id, const cha
     db_get_bytea(res, 0, 3, sealed, len);
     PQclear(res);
     return DB_OK;
+}
+
+/* Records the pre-flight: per-name results, and (allow_partial) the names kept and dropped. */
+enum db_rc db_work_order_preflight(struct db *db, const char *order_id, const json_t *results, const json_t *kept,
+                                   const json_t *dropped)
+{
+    char *r = json_dumps(results, JSON_COMPACT);
+    char *k = kept ? json_dumps(kept, JSON_COMPACT) : NULL;
+    char *d = dropped ? json_dumps(dropped, JSON_COMPACT) : NULL;
+    const char *p[] = { order_id, r, k, d };
+    enum db_rc rc = db_command(db,
+                               "UPDATE orders SET preflight = $2::jsonb,"
+                               " domains = CASE WHEN $3::jsonb IS NULL THEN domains"
+                               "   ELSE array(SELECT jsonb_array_elements_text($3::jsonb)) END,"
+                               " dropped_domains = CASE WHEN $4::jsonb IS NULL THEN dropped_domains"
+                               "   ELSE array(SELECT jsonb_array_elements_text($4::jsonb)) END,"
+                               " updated_at = now() WHERE id = $1",
+                               4, p, NULL, NULL, true);
+    free(r);
+    free(k);
+    free(d);
+    return rc;
+}
+
+/* Publishes a self-check probe for the HTTP-01 responder (outside any transaction: it must be visible now). */
+enum db_rc db_work_probe_add(struct db *db, const char *token, const char *key_authorization)
+{
+    const char *p[] = { token, key_authorization };
+    return db_command(db, "INSERT INTO http01_probes (token, key_authorization) VALUES ($1, $2)", 2, p, NULL, NULL,
+                      false);
+}
+
+/* Withdraws a probe, and any that expired (a crashed worker's). */
+enum db_rc db_work_probe_remove(struct db *db, const char *token)
+{
+    const char *p[] = { token };
+    return db_command(db, "DELETE FROM http01_probes WHERE token = $1 OR expires_at < now()", 1, p, NULL, NULL,
+                      false);
 }
 
 /* Marks the challenge as answered. */

@@ -152,6 +152,15 @@ static bool fcgi_order_take_auto_renew(const json_t *v, void *out, struct fcgi_r
     return true;
 }
 
+/* allow_partial: order the names that pass pre-flight, drop (and remember) the others. */
+static bool fcgi_order_take_allow_partial(const json_t *v, void *out, struct fcgi_resp *resp)
+{
+    struct fcgi_order_input *in = out;
+    (void)resp;
+    in->allow_partial = json_is_true(v);
+    return true;
+}
+
 /* customer_ref: the panel's own reference, any text up to 200 characters. */
 static bool fcgi_order_take_customer_ref(const json_t *v, void *out, struct fcgi_resp *resp)
 {
@@ -171,6 +180,7 @@ static const struct fcgi_field fcgi_order_fields[] = {
     { "ca", FCGI_FIELD_STRING, false, 0, fcgi_order_take_ca },
     { "profile", FCGI_FIELD_STRING, false, FCGI_ORDER_MAX_PROFILE, fcgi_order_take_profile },
     { "auto_renew", FCGI_FIELD_BOOL, false, 0, fcgi_order_take_auto_renew },
+    { "allow_partial", FCGI_FIELD_BOOL, false, 0, fcgi_order_take_allow_partial },
     { "customer_ref", FCGI_FIELD_STRING, false, FCGI_ORDER_MAX_CUSTOMER_REF, fcgi_order_take_customer_ref },
 };
 

@@ -26,6 +26,7 @@ struct fcgi_order_input {
     const char *customer_ref; /* NULL: none */
     const char *dns_provider; /* dns-01: a provider id of the tenant (checked when stored); NULL: none (manual) */
     bool auto_renew;
+    bool allow_partial;       /* go on with the names that pass pre-flight */
 };
 
 /* Checks body and fills in; false with the problem on resp. Free in either way. */

@@ -119,6 +119,7 @@ void fcgi_orders_create(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_
         .customer_ref = in.customer_ref,
         .dns_provider_id = in.dns_provider,
         .auto_renew = in.auto_renew,
+        .allow_partial = in.allow_partial,
         .idempotency_key = key,
         .request_hash = hash,
     };

@@ -16,8 +16,11 @@ build_pkgs=(
 )
 # Services and tools of the local stack (scripts/stack.sh, scripts/demo.sh).
 # bind9-dnsutils brings dig and nsupdate; util-linux brings runuser and setsid.
+# pdns-server + pdns-backend-sqlite3: PowerDNS Authoritative for the powerdns
+# DNS provider (its HTTP API), with sqlite3 to create its database.
 service_pkgs=(
     postgresql-15 pebble bind9 bind9-utils bind9-dnsutils
+    pdns-server pdns-backend-sqlite3 sqlite3
     openssl ca-certificates curl procps iproute2 util-linux jq
 )
 # Integration tests run on Debian's /usr/bin/python3 with Debian's packages.
@@ -59,7 +62,7 @@ fi
 echo "deps: installing ${missing[*]}"
 
 # Debian starts a daemon right after installing it (postgresql on 5432, bind9
-# on port 53 of every interface, nginx on port 80). The stack runs its own
+# and pdns-server on port 53 of every interface, nginx on port 80). The stack runs its own
 # private, loopback-only instances, so forbid service starts for the length of
 # the install with the standard policy-rc.d hook, unless one is already there.
 policy=/usr/sbin/policy-rc.d

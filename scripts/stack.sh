@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # stack.sh — start, stop and inspect a private certmill stack on loopback:
 # PostgreSQL 15, Pebble (test ACME CA), BIND 9 (Pebble's DNS, example.test),
+# PowerDNS Authoritative (pdns.example.test, HTTP API; BIND is its secondary),
 # nginx (API + HTTP-01 front), certmill-fcgi, certmill-alpn (TLS-ALPN-01)
 # and N certmill-worker processes.
 #
@@ -11,21 +12,32 @@
 #
 # Environment (defaults in brackets):
 #   CM_STACK_DIR      state, logs, pid files       [$repo/var/stack]
-#   CM_PORT_BASE      first of 8 ports             [18000]
+#   CM_PORT_BASE      first of 10 ports            [18000]
 #   CM_BIN_DIR        certmill binaries            [$repo/build/bin]
 #   CM_PEBBLE_NOSLEEP 1 = no random 0-15 s validation delay in Pebble [1]
 #   CM_WORKERS        number of workers `up` starts [2]
 #
 # Ports: base+0 PostgreSQL, +1 Pebble ACME (https), +2 Pebble management,
 # +3 HTTP-01 (nginx), +4 TLS-ALPN-01 (certmill-alpn), +5 BIND (udp+tcp),
-# +6 nginx API (http), +7 certmill-fcgi (FastCGI). All on 127.0.0.1.
+# +6 nginx API (http), +7 certmill-fcgi (FastCGI), +8 PowerDNS (udp+tcp),
+# +9 PowerDNS HTTP API. All on 127.0.0.1.
+#
+# DNS: BIND is primary for example.test (TSIG-signed updates) and secondary
+# for pdns.example.test, whose primary is PowerDNS (zone kind Master, sqlite
+# backend): a change through the PowerDNS API bumps the SOA serial
+# (SOA-EDIT-API INCREASE), PowerDNS sends NOTIFY to BIND within a second, BIND
+# transfers the zone. So Pebble and certmill ask only BIND (base+5), which
+# answers authoritatively for both zones, and see PowerDNS changes after a real
+# (short) propagation delay.
 #
 # Layout of $CM_STACK_DIR: pg/ (cluster, owned by the postgres user when run
 # as root; in /tmp/certmill-pg-<hash> when that user cannot reach the dir,
 # see run/pgdata), pebble/ (TLS CA, config, root.pem of the current run),
-# bind/ (named.conf, zone example.test), nginx/, log/ (one log per process,
-# the previous run's as *.log.1), run/ (pid files), secrets/ (0700: master.key,
-# pgpass, tsig.key, demo-tenant.json), certmill.conf, stack.env (KEY=VALUE
+# bind/ (named.conf, zone example.test, the copy of pdns.example.test), pdns/
+# (pdns.conf, pdns.sqlite3; zone pdns.example.test made afresh at every `up`),
+# nginx/, log/ (one log per process, the previous run's as *.log.1), run/ (pid
+# files), secrets/ (0700: master.key, pgpass, tsig.key, pdns-api-key,
+# demo-tenant.json), certmill.conf, stack.env (KEY=VALUE
 # for tests and scripts/demo.sh; var/stack.env links to the default one).
 set -euo pipefail
 umask 022
@@ -45,8 +57,8 @@ recorded() {
 }
 BIN=$(realpath -m -- "${CM_BIN_DIR:-$(recorded "${1:-}" bin-dir "$repo/build/bin")}")
 PORT_BASE=${CM_PORT_BASE:-$(recorded "${1:-}" port-base 18000)}
-if ! [[ "$PORT_BASE" =~ ^[0-9]+$ ]] || ((PORT_BASE < 1024 || PORT_BASE > 65527)); then
-    echo "stack: CM_PORT_BASE must be 1024..65527, not '$PORT_BASE'" >&2
+if ! [[ "$PORT_BASE" =~ ^[0-9]+$ ]] || ((PORT_BASE < 1024 || PORT_BASE > 65526)); then
+    echo "stack: CM_PORT_BASE must be 1024..65526, not '$PORT_BASE'" >&2
     exit 2
 fi
 [[ "$WORKERS" =~ ^[0-9]+$ ]] ||
@@ -60,6 +72,9 @@ TLSALPN_PORT=$((PORT_BASE + 4))
 DNS_PORT=$((PORT_BASE + 5))
 API_PORT=$((PORT_BASE + 6))
 FCGI_PORT=$((PORT_BASE + 7))
+PDNS_PORT=$((PORT_BASE + 8))
+PDNS_API_PORT=$((PORT_BASE + 9))
+LAST_PORT=$PDNS_API_PORT
 
 PG_BIN=/usr/lib/postgresql/15/bin
 CONF=$DIR/certmill.conf
@@ -68,6 +83,7 @@ RUNDIR=$DIR/run
 SECRETS=$DIR/secrets
 ZONE=example.test
 TSIG_NAME=certmill-key
+PDNS_ZONE=pdns.$ZONE
 
 # Everything here talks to 127.0.0.1 only: never through a proxy.
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
@@ -390,6 +406,11 @@ make_secrets() {
         tsig-keygen -a hmac-sha256 "$TSIG_NAME" | write_secret "$SECRETS/tsig.key"
     fi
     chmod 0600 "$SECRETS/tsig.key"
+    # PowerDNS API key, made once.
+    if ! grep -qxE '[0-9a-f]{64}' "$SECRETS/pdns-api-key" 2>/dev/null; then
+        openssl rand -hex 32 | write_secret "$SECRETS/pdns-api-key"
+    fi
+    chmod 0600 "$SECRETS/pdns-api-key"
 }
 
 # ---------------------------------------------------------------- pebble
@@ -463,6 +484,114 @@ EOF
     mv -f "$d/intermediates.tmp" "$d/intermediate.pem"
 }
 
+# ---------------------------------------------------------------- powerdns
+
+# pdns_sockdir — where pdns_server puts its control socket: $DIR/pdns, or a
+# directory in /tmp when that path is too long for a Unix socket (108 bytes).
+pdns_sockdir() {
+    local d=$DIR/pdns
+    if ((${#d} + 25 > 100)); then d=/tmp/certmill-pdnssock-$DIR_HASH; fi
+    printf '%s' "$d"
+}
+
+# pdns_schema — the sqlite3 schema Debian's pdns-backend-sqlite3 ships.
+pdns_schema() {
+    local f
+    for f in /usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql \
+        /usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql \
+        $(dpkg -L pdns-backend-sqlite3 2>/dev/null | grep '/schema\.sqlite3\.sql$' || true); do
+        [[ -s "$f" ]] && { printf '%s' "$f"; return 0; }
+    done
+    return 1
+}
+
+# pdns_util ARGS... — pdnsutil on this stack's configuration and database.
+pdns_util() {
+    printf '%s pdnsutil %s\n' "$(date -u +%FT%TZ)" "$*" >>"$LOGDIR/pdns.log"
+    pdnsutil --config-dir="$DIR/pdns" "$@" >>"$LOGDIR/pdns.log" 2>&1
+}
+
+# pdns_api PATH — GET PATH of the PowerDNS API with the stack's key (read by
+# curl from stdin, so it never shows in ps); prints the HTTP status.
+pdns_api() {
+    printf 'X-API-Key: %s\n' "$(<"$SECRETS/pdns-api-key")" |
+        curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H @- \
+            "http://127.0.0.1:$PDNS_API_PORT$1" 2>/dev/null || true
+}
+
+pdns_ready() {
+    [[ -n "$(dig @127.0.0.1 -p "$PDNS_PORT" "$PDNS_ZONE" SOA +short +norecurse +time=1 +tries=1)" ]] &&
+        [[ "$(pdns_api "/api/v1/servers/localhost/zones/$PDNS_ZONE.")" == 200 ]]
+}
+
+# pdns_start — PowerDNS Authoritative with a fresh sqlite database holding
+# the zone pdns.example.test (kind Master: it NOTIFYs BIND, its secondary),
+# its HTTP API on 127.0.0.1:base+9 with the key of secrets/pdns-api-key.
+pdns_start() {
+    local d=$DIR/pdns sock schema key
+    port_free tcp "$PDNS_PORT"
+    port_free udp "$PDNS_PORT"
+    port_free tcp "$PDNS_API_PORT"
+    mkdir -p "$d"
+    sock=$(pdns_sockdir)
+    if [[ -L "$sock" ]] || { [[ -e "$sock" ]] && [[ ! -d "$sock" || "$(stat -c %u "$sock")" != "$EUID" ]]; }; then
+        die "$sock exists but is not a directory of $(id -un)"
+    fi
+    mkdir -p "$sock"
+    schema=$(pdns_schema) || die "no schema.sqlite3.sql of pdns-backend-sqlite3 (run scripts/deps.sh)"
+    key=$(<"$SECRETS/pdns-api-key")
+    write_secret "$d/pdns.conf" <<EOF
+# written by scripts/stack.sh at every start (holds the API key: mode 0600)
+launch=gsqlite3
+gsqlite3-database=$d/pdns.sqlite3
+local-address=127.0.0.1
+local-port=$PDNS_PORT
+socket-dir=$sock
+# primary of $PDNS_ZONE: NOTIFY to BIND only (not to the NS names' port 53),
+# zone transfers to loopback, changed serials looked for every second
+primary=yes
+also-notify=127.0.0.1:$DNS_PORT
+only-notify=
+allow-axfr-ips=127.0.0.0/8
+disable-axfr=no
+slave-cycle-interval=1
+# the HTTP API certmill's powerdns provider talks to
+api=yes
+api-key=$key
+webserver=yes
+webserver-address=127.0.0.1
+webserver-port=$PDNS_API_PORT
+webserver-allow-from=127.0.0.0/8
+# no security-status lookups (no network here); small and quiet
+security-poll-suffix=
+distributor-threads=1
+receiver-threads=1
+loglevel=5
+EOF
+    # A fresh database and zone at every start (records added by tests do not
+    # pile up); the serial is the time, so it only grows from run to run.
+    rm -f "$d/pdns.sqlite3" "$d/pdns.sqlite3-journal"
+    sqlite3 "$d/pdns.sqlite3" <"$schema" 2>>"$LOGDIR/pdns.log" || die "cannot create $d/pdns.sqlite3"
+    chmod 0600 "$d/pdns.sqlite3"
+    pdns_util create-zone "$PDNS_ZONE" "ns.$PDNS_ZONE" || die "pdnsutil create-zone $PDNS_ZONE failed"
+    pdns_util replace-rrset "$PDNS_ZONE" @ SOA 60 \
+        "ns.$PDNS_ZONE. hostmaster.$PDNS_ZONE. $(date +%s) 3600 600 86400 5" &&
+        pdns_util replace-rrset "$PDNS_ZONE" @ NS 60 "ns.$PDNS_ZONE." &&
+        pdns_util add-record "$PDNS_ZONE" @ A 60 127.0.0.1 &&
+        pdns_util add-record "$PDNS_ZONE" ns A 60 127.0.0.1 &&
+        pdns_util add-record "$PDNS_ZONE" '*' A 60 127.0.0.1 ||
+        die "pdnsutil could not fill $PDNS_ZONE"
+    # Primary (sends NOTIFY); changes through the API increase the SOA serial.
+    pdns_util set-kind "$PDNS_ZONE" master &&
+        pdns_util set-meta "$PDNS_ZONE" SOA-EDIT-API INCREASE ||
+        die "pdnsutil could not make $PDNS_ZONE a primary zone"
+    log "starting pdns_server on 127.0.0.1:$PDNS_PORT (zone $PDNS_ZONE, API http://127.0.0.1:$PDNS_API_PORT)"
+    start_bg pdns "$RUNDIR/pdns.pid" "$LOGDIR/pdns.log" \
+        pdns_server --config-dir="$d" --daemon=no --guardian=no --disable-syslog --write-pid=no
+    wait_for 30 "pdns_server on 127.0.0.1:$PDNS_PORT and its API on :$PDNS_API_PORT" \
+        "$RUNDIR/pdns.pid" pdns_server pdns_ready
+}
+
 # ---------------------------------------------------------------- bind
 
 bind_start() {
@@ -510,10 +639,20 @@ zone "$ZONE" {
     file "$d/$ZONE.zone";
     allow-update { key $TSIG_NAME; };
 };
+
+// Secondary of PowerDNS (the primary, on port $PDNS_PORT): its NOTIFY makes
+// BIND transfer the zone, so BIND answers for it authoritatively on our port.
+zone "$PDNS_ZONE" {
+    type secondary;
+    primaries { 127.0.0.1 port $PDNS_PORT; };
+    file "$d/$PDNS_ZONE.zone";
+    request-ixfr no;
+    allow-notify { 127.0.0.1; };
+};
 EOF
     # A fresh zone at every start (records added by tests do not pile up):
     # wildcard A to 127.0.0.1 and no AAAA, since Pebble tries IPv6 first.
-    rm -f "$d/$ZONE.zone.jnl"
+    rm -f "$d/$ZONE.zone.jnl" "$d/$PDNS_ZONE.zone" "$d/$PDNS_ZONE.zone.jnl"
     cat >"$d/$ZONE.zone" <<EOF
 \$TTL 60
 @   IN SOA ns.$ZONE. hostmaster.$ZONE. ( $(date +%s) 3600 600 86400 5 )
@@ -521,16 +660,28 @@ EOF
 ns  IN A   127.0.0.1
 @   IN A   127.0.0.1
 *   IN A   127.0.0.1
+; delegation to PowerDNS's zone (BIND is its secondary, below)
+pdns    IN NS ns.pdns.$ZONE.
+ns.pdns IN A  127.0.0.1
 EOF
     named-checkconf "$d/named.conf" >>"$LOGDIR/named.log" 2>&1 || die "named-checkconf failed"
-    named-checkzone "$ZONE" "$d/$ZONE.zone" >>"$LOGDIR/named.log" 2>&1 || die "named-checkzone failed"
-    log "starting named on 127.0.0.1:$DNS_PORT (zone $ZONE)"
+    # -i local: the glue of the delegation to PowerDNS counts as out of zone for
+    # the full checks, which would look it up elsewhere and warn.
+    named-checkzone -i local "$ZONE" "$d/$ZONE.zone" >>"$LOGDIR/named.log" 2>&1 || die "named-checkzone failed"
+    log "starting named on 127.0.0.1:$DNS_PORT (zones $ZONE, $PDNS_ZONE as secondary of PowerDNS)"
     start_bg named "$RUNDIR/named.pid" "$LOGDIR/named.log" named -c "$d/named.conf" -f
     wait_for 30 "named on 127.0.0.1:$DNS_PORT" "$RUNDIR/named.pid" named dns_ready
+    wait_for 30 "named: zone $PDNS_ZONE transferred from PowerDNS" "$RUNDIR/named.pid" named dns_pdns_ready
 }
 
 dns_ready() {
     [[ "$(dig @127.0.0.1 -p "$DNS_PORT" "probe.$ZONE" A +short +time=1 +tries=1)" == 127.0.0.1 ]]
+}
+
+# dns_pdns_ready — BIND answers for the PowerDNS zone itself (without its copy
+# it would only refer to ns.pdns.example.test).
+dns_pdns_ready() {
+    [[ "$(dig @127.0.0.1 -p "$DNS_PORT" "probe.$PDNS_ZONE" A +short +norecurse +time=1 +tries=1)" == 127.0.0.1 ]]
 }
 
 # ---------------------------------------------------------------- nginx
@@ -617,12 +768,15 @@ trust = $DIR/pebble/tls-ca.pem
 max_inflight = 4
 exclusive_new_order = yes
 timeout_ms = 15000
+caa_identities = pebble.letsencrypt.org
 [dns]
 resolvers = 127.0.0.1:$DNS_PORT
 port = $DNS_PORT
 timeout_ms = 2000
 propagation_timeout_s = ${CM_DNS_PROPAGATION_TIMEOUT:-60}
 exec_programs = $DIR/hooks/dns-hook /bin/true
+[http01]
+port = $HTTP01_PORT
 [alpn]
 listen = 127.0.0.1:$TLSALPN_PORT
 [log]
@@ -735,6 +889,11 @@ write_stack_env() {
         env_line CERTMILL_DNS_ZONE "$ZONE"
         env_line CERTMILL_TSIG_KEYFILE "$SECRETS/tsig.key"
         env_line CERTMILL_TSIG_KEYNAME "$TSIG_NAME"
+        env_line CERTMILL_PDNS_PORT "$PDNS_PORT"
+        env_line CERTMILL_PDNS_API_URL "http://127.0.0.1:$PDNS_API_PORT"
+        env_line CERTMILL_PDNS_API_KEY_FILE "$SECRETS/pdns-api-key"
+        env_line CERTMILL_PDNS_SERVER_ID localhost
+        env_line CERTMILL_PDNS_ZONE "$PDNS_ZONE"
         env_line CERTMILL_WORKERS "$WORKERS"
     } | write_secret "$DIR/stack.env"
     if [[ "$DIR" == "$repo/var/stack" ]]; then
@@ -792,19 +951,23 @@ cmd_up() {
     rotate_logs
     printf '%s\n' "$PORT_BASE" >"$RUNDIR/port-base"
     printf '%s\n' "$BIN" >"$RUNDIR/bin-dir"
-    log "up: $DIR, ports $PG_PORT-$FCGI_PORT, binaries $BIN"
+    log "up: $DIR, ports $PG_PORT-$LAST_PORT, binaries $BIN"
 
     step ports
     local port
-    for port in "$PG_PORT" "$ACME_PORT" "$MGMT_PORT" "$HTTP01_PORT" "$DNS_PORT" "$API_PORT"; do
+    for port in "$PG_PORT" "$ACME_PORT" "$MGMT_PORT" "$HTTP01_PORT" "$DNS_PORT" "$API_PORT" \
+        "$PDNS_PORT" "$PDNS_API_PORT"; do
         port_free tcp "$port"
     done
     port_free udp "$DNS_PORT"
+    port_free udp "$PDNS_PORT"
     if have_certmill; then port_free tcp "$FCGI_PORT"; port_free tcp "$TLSALPN_PORT"; fi
     step secrets
     make_secrets
     step postgres "$LOGDIR/postgres.log" "$LOGDIR/pg_ctl.log" "$LOGDIR/initdb.log"
     pg_start
+    step powerdns "$LOGDIR/pdns.log"
+    pdns_start
     step bind "$LOGDIR/named.log"
     bind_start
     step pebble "$LOGDIR/pebble.log" "$LOGDIR/openssl.log"
@@ -833,7 +996,7 @@ stack_leftovers() {
         [[ "$pid" == "$$" || "$pid" == "$BASHPID" ]] && continue
         { read -r comm <"$p/comm"; } 2>/dev/null || continue
         case "$comm" in
-        postgres | pebble | named | nginx | certmill*) ;;
+        postgres | pebble | named | pdns_server | nginx | certmill*) ;;
         *) continue ;;
         esac
         cmd=$(pid_cmdline "$pid")
@@ -855,6 +1018,7 @@ cmd_down() {
     stop_pidfile nginx "$DIR/nginx/nginx.pid" nginx 10 || ok=0
     stop_pidfile pebble "$RUNDIR/pebble.pid" pebble 10 || ok=0
     stop_pidfile named "$RUNDIR/named.pid" named 10 || ok=0
+    stop_pidfile pdns "$RUNDIR/pdns.pid" pdns_server 10 || ok=0
     pg_stop || ok=0
 
     # Anything of this stack that survived (e.g. its pid file was lost).
@@ -879,6 +1043,7 @@ cmd_down() {
 running_list() {
     local f pid n
     pid=$(pg_running) && echo "postgres $pid"
+    pid=$(pidfile_alive "$RUNDIR/pdns.pid" pdns_server) && echo "pdns $pid"
     pid=$(pidfile_alive "$RUNDIR/named.pid" named) && echo "named $pid"
     pid=$(pidfile_alive "$RUNDIR/pebble.pid" pebble) && echo "pebble $pid"
     pid=$(pidfile_alive "$DIR/nginx/nginx.pid" nginx) && echo "nginx $pid"
@@ -895,7 +1060,7 @@ running_list() {
 cmd_status() {
     local running name ok=1 n f names want_cm=0
     running=$(running_list)
-    printf 'stack %s (ports %s-%s)\n' "$DIR" "$PG_PORT" "$FCGI_PORT"
+    printf 'stack %s (ports %s-%s)\n' "$DIR" "$PG_PORT" "$LAST_PORT"
     show() {
         local name=$1 where=$2 required=$3 pid
         pid=$(awk -v n="$name" '$1 == n {print $2}' <<<"$running")
@@ -908,6 +1073,7 @@ cmd_status() {
         return 0
     }
     show postgres "127.0.0.1:$PG_PORT" 1
+    show pdns "127.0.0.1:$PDNS_PORT (udp+tcp), API http://127.0.0.1:$PDNS_API_PORT" 1
     show named "127.0.0.1:$DNS_PORT (udp+tcp)" 1
     show pebble "https://127.0.0.1:$ACME_PORT/dir, mgmt :$MGMT_PORT" 1
     show nginx "http://127.0.0.1:$API_PORT (API), :$HTTP01_PORT (HTTP-01)" 1

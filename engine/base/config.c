@@ -21,8 +21,10 @@ static const char *const config_keys_log[] = { "level", NULL };
 static const char *const config_keys_dns[] = { "resolvers",     "port", "timeout_ms", "propagation_timeout_s",
                                                "exec_programs", NULL };
 static const char *const config_keys_alpn[] = { "listen", NULL };
+static const char *const config_keys_http01[] = { "port", "webroot", NULL };
 static const char *const config_keys_ca[] = { "directory", "trust", "max_inflight",
-                                              "exclusive_new_order", "timeout_ms", "contact", NULL };
+                                              "exclusive_new_order", "timeout_ms", "contact",
+                                              "caa_identities", NULL };
 
 /* Tells whether key is in a NULL-terminated list. */
 static bool config_key_known(const char *const *keys, const char *key)
@@ -53,6 +55,8 @@ static bool config_check_keys(const struct ini *ini, char *err, size_t errlen)
             keys = config_keys_dns;
         else if (strcmp(e->section, "alpn") == 0)
             keys = config_keys_alpn;
+        else if (strcmp(e->section, "http01") == 0)
+            keys = config_keys_http01;
         else if (strncmp(e->section, "ca.", 3) == 0 && e->section[3])
             keys = config_keys_ca;
         if (!keys) {
@@ -134,6 +138,7 @@ static bool config_load_ca(const struct ini *ini, const char *section, struct co
     ca->directory = config_str(ini, section, "directory", NULL);
     ca->trust = config_str(ini, section, "trust", NULL);
     ca->contact = config_str(ini, section, "contact", NULL);
+    ca->caa_identities = config_str(ini, section, "caa_identities", NULL);
     if (!ca->directory) {
         snprintf(err, errlen, "%s: [%s] needs a directory URL", ini->path, section);
         return false;
@@ -185,6 +190,10 @@ static bool config_from_ini(const struct ini *ini, struct config *cfg, char *err
     cfg->dns_propagation_timeout_s = (int)n;
     cfg->dns_exec_programs = config_str(ini, "dns", "exec_programs", NULL);
     cfg->alpn_listen = config_str(ini, "alpn", "listen", "127.0.0.1:10443");
+    if (!config_int(ini, "http01", "port", 1, 65535, 80, &n, err, errlen))
+        return false;
+    cfg->http01_port = (int)n;
+    cfg->http01_webroot = config_str(ini, "http01", "webroot", NULL);
     const char *lvl = ini_get(ini, "log", "level");
     cfg->log_level = lvl ? log_level_parse(lvl) : LOG_LVL_INFO;
     if (cfg->log_level < 0) {
@@ -252,6 +261,7 @@ void config_free(struct config *cfg)
         free(cfg->cas[i].directory);
         free(cfg->cas[i].trust);
         free(cfg->cas[i].contact);
+        free(cfg->cas[i].caa_identities);
     }
     free(cfg->cas);
     free(cfg->path);
@@ -262,5 +272,6 @@ void config_free(struct config *cfg)
     free(cfg->dns_resolvers);
     free(cfg->dns_exec_programs);
     free(cfg->alpn_listen);
+    free(cfg->http01_webroot);
     free(cfg);
 }

@@ -14,6 +14,7 @@ struct config_ca {
     bool exclusive_new_order; /* newOrder only while no other request is in flight */
     int timeout_ms;       /* every request to the CA */
     char *contact;        /* mailto: for new accounts; NULL: none */
+    char *caa_identities; /* the CA's CAA issuer domains, space-separated; NULL: skip the CAA pre-flight */
 };
 
 struct config {
@@ -33,6 +34,9 @@ struct config {
     int dns_timeout_ms;         /* per query */
     int dns_propagation_timeout_s; /* how long a record may take to reach every server */
     char *dns_exec_programs;    /* space-separated programs exec providers may name; NULL: none */
+    /* [http01]: how HTTP-01 answers are served and checked */
+    int http01_port;            /* port the CA (and the self-check) uses: 80, the test stack differs */
+    char *http01_webroot;       /* also write token files under DIR/.well-known/acme-challenge; NULL: no */
     /* [alpn]: certmill-alpn, the TLS-ALPN-01 responder */
     char *alpn_listen;          /* host:port */
     struct config_ca *cas;

@@ -34,7 +34,9 @@ static int dns_cmd_usage(void)
           "       certmill dns update add|delete NAME VALUE --keyfile FILE [--key-name KEY]\n"
           "                  [--server IP[:PORT]] [--zone ZONE] [--ttl SECONDS]\n"
           "  both take [--resolvers \"IP[:PORT] ...\"] [--port AUTH_PORT] [--timeout-ms MS]\n"
-          "  (defaults from [dns] of the configuration)\n",
+          "  (defaults from [dns] of the configuration). check prints JSON: addresses, CAA (judged for\n"
+          "  --issuer), the _acme-challenge name's CNAME target, zone, servers and the TXT each serves;\n"
+          "  exit status 1 when a lookup fails or, with --expect, a server does not serve VALUE.\n",
           stderr);
     return DNS_CMD_USAGE;
 }

@@ -7,7 +7,7 @@ static const char *const state_order_names[ORDER_STATUS_COUNT] = {
     "queued", "pending_validation", "action_required", "issuing", "issued", "failed", "cancelled",
 };
 static const char *const state_step_names[STEP_COUNT] = {
-    "new_order", "authorize", "publish", "propagate", "validate", "finalize", "download", "done",
+    "preflight", "new_order", "authorize", "publish", "propagate", "validate", "finalize", "download", "done",
 };
 static const char *const state_authz_names[AUTHZ_STATUS_COUNT] = {
     "pending", "valid", "invalid", "deactivated", "expired", "revoked",
@@ -71,6 +71,7 @@ int state_authz_status_parse(const char *s)
 enum order_status state_status_of_step(enum order_step s)
 {
     switch (s) {
+    case STEP_PREFLIGHT:
     case STEP_NEW_ORDER:
         return ORDER_QUEUED;
     case STEP_AUTHORIZE:

@@ -21,7 +21,8 @@ enum order_status {
 
 /* The worker's next step of an order. */
 enum order_step {
-    STEP_NEW_ORDER = 0, /* account + newOrder */
+    STEP_PREFLIGHT = 0, /* checks per name before the CA hears of the order */
+    STEP_NEW_ORDER,     /* account + newOrder */
     STEP_AUTHORIZE,     /* fetch authorizations, store the challenge answers (HTTP-01/TLS-ALPN-01 served from them) */
     STEP_PUBLISH,       /* DNS-01: publish the TXT records through the DNS provider */
     STEP_PROPAGATE,     /* DNS-01: wait until every authoritative server serves them */

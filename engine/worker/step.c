@@ -36,6 +36,7 @@ enum step_rc step_tx_abort(struct step *s, enum db_rc rc)
         log_warn("order %s: lease lost to another worker, dropping this step's outcome", s->order_id);
         return STEP_RC_LOST;
     }
+    json_decref(s->problem);
     s->problem = step_problem("database_unavailable", "the database failed while storing the step", true, NULL);
     return STEP_RC_RETRY;
 }
@@ -172,7 +173,7 @@ static void step_end_retry(struct step *s, bool now)
     if (s->order && attempts >= STATE_MAX_ATTEMPTS) {
         log_error("order %s: giving up after %d attempts", s->order_id, attempts);
         json_object_set_new(s->problem, "retryable", json_false());
-        step_dns_cleanup(s);
+        step_challenge_cleanup(s);
         step_end_fail(s);
         return;
     }
@@ -229,7 +230,7 @@ static void step_end_restart(struct step *s)
     log_warn("order %s: %s; starting a new CA order", s->order_id,
              json_string_value(json_object_get(s->problem, "detail")));
     /* The CA's new order brings new challenges: what was published for the old one goes. */
-    step_dns_cleanup(s);
+    step_challenge_cleanup(s);
     if (attempts >= STATE_MAX_ATTEMPTS) {
         json_object_set_new(s->problem, "retryable", json_false());
         step_end_fail(s);
@@ -265,10 +266,13 @@ static enum step_rc step_dispatch(struct step *s)
         s->problem = step_problem("unknown_ca", "the order's CA is not in this worker's configuration", true, NULL);
         return STEP_RC_RETRY;
     }
-    enum step_rc rc = step_account(s);
+    /* Pre-flight involves no CA: no account is made for an order that may never reach one. */
+    enum step_rc rc = st == STEP_PREFLIGHT ? STEP_RC_OK : step_account(s);
     if (rc != STEP_RC_OK)
         return rc;
     switch ((enum order_step)st) {
+    case STEP_PREFLIGHT:
+        return step_preflight(s);
     case STEP_NEW_ORDER:
         return step_new_order(s);
     case STEP_AUTHORIZE:
@@ -317,7 +321,7 @@ bool worker_run_one(struct worker *w)
         step_end_restart(&s);
     else if (src == STEP_RC_FAIL) {
         /* Records are removed whatever the outcome: a failed order leaves nothing in the zone. */
-        step_dns_cleanup(&s);
+        step_challenge_cleanup(&s);
         step_end_fail(&s);
     }
     json_decref(s.order);

@@ -63,11 +63,13 @@ enum step_rc step_account(struct step *s);
 /* DNS-01 (step_dns.c): publish through the provider, wait for propagation, remove afterwards. */
 enum step_rc step_publish(struct step *s);
 enum step_rc step_propagate(struct step *s);
-/* Removes every record this order published and has not removed yet; best effort, logged. */
-void step_dns_cleanup(struct step *s);
+/* Removes what the order published for its challenges (DNS records, webroot files); best effort, logged. */
+void step_challenge_cleanup(struct step *s);
 /* Frees what step_dns.c loaded. */
 void step_dns_free(struct step *s);
 
+/* Checks every name before the CA is involved (step_preflight.c). */
+enum step_rc step_preflight(struct step *s);
 enum step_rc step_new_order(struct step *s);
 enum step_rc step_authorize(struct step *s);
 enum step_rc step_validate(struct step *s);

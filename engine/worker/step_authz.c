@@ -5,6 +5,7 @@
 #include "base/xalloc.h"
 #include "crypto/b64.h"
 #include "crypto/jws.h"
+#include "webroot.h"
 
 #include <openssl/evp.h>
 
@@ -79,6 +80,26 @@ static enum db_rc authz_store(struct step *s, long long id, const struct acme_au
     return rc;
 }
 
+/* Writes each pending HTTP-01 answer as a file under the webroot, before the CA can be told to look. */
+static enum step_rc authz_webroot_write(struct step *s, const struct acme_authz *az, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct acme_challenge *ch = strcmp(az[i].status, "pending") == 0 ? authz_pick(&az[i], "http-01") : NULL;
+        if (!ch)
+            continue;
+        char *keyauth = jws_key_authorization(ch->token, s->account_key);
+        char err[400] = "";
+        bool ok = keyauth && webroot_write(s->w->cfg->http01_webroot, ch->token, keyauth, err, sizeof err);
+        free(keyauth);
+        if (!ok) {
+            s->problem = step_problem("webroot_write_failed", err, true, NULL);
+            return STEP_RC_RETRY;
+        }
+        log_info("order %s: wrote webroot file for %s", s->order_id, az[i].identifier);
+    }
+    return STEP_RC_OK;
+}
+
 /* Fetches every authorization and publishes the answer to its challenge (the responder serves it). */
 enum step_rc step_authorize(struct step *s)
 {
@@ -108,6 +129,8 @@ enum step_rc step_authorize(struct step *s)
         }
     }
     db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, false);
+    if (ret == STEP_RC_OK && !failed && strcmp(type, "http-01") == 0 && s->w->cfg->http01_webroot)
+        ret = authz_webroot_write(s, az, fetched);
     if (ret == STEP_RC_OK && (ret = step_tx_begin(s)) == STEP_RC_OK) {
         enum db_rc rc = DB_OK;
         for (size_t i = 0; i < fetched && rc == DB_OK; i++) {
@@ -199,7 +222,7 @@ enum step_rc step_validate(struct step *s)
             !(polled[i] && strcmp(az[i].status, "valid") == 0))
             settled = false;
     if (ret == STEP_RC_OK && settled)
-        step_dns_cleanup(s); /* validation is over, whatever its outcome: the records go */
+        step_challenge_cleanup(s); /* validation is over, whatever its outcome: the records go */
     if (ret == STEP_RC_OK && (ret = step_tx_begin(s)) == STEP_RC_OK) {
         enum db_rc rc = DB_OK;
         for (size_t i = 0; i < n && rc == DB_OK; i++) {

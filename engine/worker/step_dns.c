@@ -1,6 +1,7 @@
 /* step_dns — DNS-01: publish through the order's provider, wait until every server has it, remove. */
 #include "step.h"
 #include "wdns.h"
+#include "webroot.h"
 
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -204,10 +205,33 @@ enum step_rc step_propagate(struct step *s)
     return step_tx_finish(s, STEP_PROPAGATE, STEP_DNS_POLL_MS, s->job.polls + 1);
 }
 
-/* Removes the records this order published; failures are logged, never fatal (the value is useless now). */
-void step_dns_cleanup(struct step *s)
+/* Removes the webroot token files of the order's HTTP-01 authorizations. */
+static void step_webroot_cleanup(struct step *s)
 {
-    if (!s->authzs || step_dns_load(s) != STEP_RC_OK || s->dns->manual)
+    const char *root = s->w->cfg->http01_webroot;
+    size_t i;
+    json_t *a;
+    json_array_foreach(s->authzs, i, a)
+    {
+        const char *type = dns_str(a, "challenge_type"), *token = dns_str(a, "token");
+        char err[300] = "";
+        if (!type || strcmp(type, "http-01") != 0 || !token)
+            continue;
+        if (webroot_remove(root, token, err, sizeof err))
+            log_debug("order %s: removed webroot file for %s", s->order_id, dns_str(a, "domain"));
+        else
+            log_warn("order %s: %s", s->order_id, err);
+    }
+}
+
+/* Removes what this order published for its challenges (DNS records, webroot files); best effort, logged. */
+void step_challenge_cleanup(struct step *s)
+{
+    if (!s->authzs)
+        return;
+    if (s->w->cfg->http01_webroot)
+        step_webroot_cleanup(s);
+    if (step_dns_load(s) != STEP_RC_OK || s->dns->manual)
         return;
     size_t i;
     json_t *a;

@@ -5,14 +5,20 @@ import os
 import time
 
 from conftest import STACK, stack_ctl, unique_name
+from dnsutil import nsupdate
 
 
 def test_validation_failure_is_final_and_clear(api, db):
-    # BIND serves only example.test: the CA cannot resolve this name, so validation fails.
-    name = f"nx-{os.urandom(5).hex()}.nowhere.test"
-    r = api.post("/v1/orders", {"domains": [name]})
-    assert r.status_code == 202, r.text
-    done = api.wait_order(r.json()["id"], timeout=120)
+    # The name passes pre-flight (it has an address, CAA allows) but nothing answers
+    # TLS-ALPN-01 at 127.0.0.2 (loopback, no listener): the CA's validation fails.
+    name = unique_name("nx")
+    nsupdate(f"update add {name} 60 A 127.0.0.2")
+    try:
+        r = api.post("/v1/orders", {"domains": [name], "challenge": "tls-alpn-01"})
+        assert r.status_code == 202, r.text
+        done = api.wait_order(r.json()["id"], timeout=120)
+    finally:
+        nsupdate(f"update delete {name} A")
     assert done["status"] == "failed"
     p = done["problem"]
     assert p["code"] == "validation_failed"

@@ -14,7 +14,8 @@
 /* Reads every migration, in order, as one text (tests run from tests/unit). */
 static char *read_schema(void)
 {
-    static const char *const files[] = { "../../sql/001_init.sql", "../../sql/002_challenges.sql" };
+    static const char *const files[] = { "../../sql/001_init.sql", "../../sql/002_challenges.sql",
+                                         "../../sql/003_preflight.sql" };
     static char buf[131072];
     size_t n = 0;
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
@@ -107,6 +108,7 @@ static void test_authz_and_cert_names_match_sql(void **state)
 static void test_status_of_step(void **state)
 {
     (void)state;
+    assert_int_equal(state_status_of_step(STEP_PREFLIGHT), ORDER_QUEUED);
     assert_int_equal(state_status_of_step(STEP_NEW_ORDER), ORDER_QUEUED);
     assert_int_equal(state_status_of_step(STEP_AUTHORIZE), ORDER_PENDING_VALIDATION);
     assert_int_equal(state_status_of_step(STEP_PUBLISH), ORDER_PENDING_VALIDATION);
@@ -123,13 +125,14 @@ static void test_transitions(void **state)
 {
     (void)state;
     /* forward one step, stay to poll */
-    for (int s = STEP_NEW_ORDER; s < STEP_DONE; s++) {
+    for (int s = STEP_PREFLIGHT; s < STEP_DONE; s++) {
         assert_true(state_step_allowed((enum order_step)s, (enum order_step)(s + 1)));
         assert_true(state_step_allowed((enum order_step)s, (enum order_step)s));
         assert_true(state_step_allowed((enum order_step)s, STEP_NEW_ORDER));
     }
     /* no skipping ahead, nothing after done */
     assert_false(state_step_allowed(STEP_NEW_ORDER, STEP_FINALIZE));
+    assert_false(state_step_allowed(STEP_PREFLIGHT, STEP_AUTHORIZE));
     assert_false(state_step_allowed(STEP_AUTHORIZE, STEP_DONE));
     assert_true(state_step_allowed(STEP_AUTHORIZE, STEP_VALIDATE));
     assert_false(state_step_allowed(STEP_NEW_ORDER, STEP_PUBLISH));
