@@ -237,3 +237,21 @@ enum db_rc db_api_order_continue(struct db *db, const char *tenant_id, const cha
     db_rollback(db);
     return rc;
 }
+
+/* Reads the order's log lines, oldest first, after checking the order is the tenant's. */
+enum db_rc db_api_order_log(struct db *db, const char *tenant_id, const char *id, int limit, json_t **rows)
+{
+    static const char own[] = "SELECT 1 AS found FROM orders WHERE tenant_id = $1 AND id = $2";
+    static const char sql[] = "SELECT at, message FROM (SELECT l.id, l.at, l.message FROM order_log l"
+                              " WHERE l.order_id = $1 ORDER BY l.id DESC LIMIT $2::int) t ORDER BY id";
+    const char *p1[2] = { tenant_id, id };
+    json_t *found = NULL;
+    enum db_rc rc = db_query_row(db, own, 2, p1, NULL, NULL, &found);
+    json_decref(found);
+    if (rc != DB_OK)
+        return rc;
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", limit);
+    const char *p2[2] = { id, lim };
+    return db_query_rows(db, sql, 2, p2, NULL, NULL, rows);
+}

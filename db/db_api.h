@@ -83,6 +83,9 @@ enum db_rc db_api_order_list(struct db *db, const char *tenant_id, const struct 
  */
 enum db_rc db_api_order_continue(struct db *db, const char *tenant_id, const char *id, char **status);
 
+/* The order's log, oldest first (at most limit lines); DB_NOTFOUND when the order is not the tenant's. */
+enum db_rc db_api_order_log(struct db *db, const char *tenant_id, const char *id, int limit, json_t **rows);
+
 /* --- api_certs.c --- */
 
 struct db_api_cert_filter {

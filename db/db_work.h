@@ -93,6 +93,9 @@ enum db_rc db_work_probe_add(struct db *db, const char *token, const char *key_a
 /* Withdraws a probe (and any expired ones). */
 enum db_rc db_work_probe_remove(struct db *db, const char *token);
 
+/* Adds a line to the order's log (outside the outcome transaction: it happened either way). */
+enum db_rc db_work_order_log(struct db *db, const char *order_id, const char *message);
+
 /* (tx) Notes that the challenge was answered (so it is not answered twice). */
 enum db_rc db_work_authz_responded(struct db *db, long long authz_id);
 

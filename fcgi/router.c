@@ -8,6 +8,7 @@
 #include "health.h"
 #include "openapi.h"
 #include "order_continue.h"
+#include "order_log.h"
 #include "orders.h"
 
 #include <stdio.h>
@@ -19,6 +20,7 @@ static const struct fcgi_route fcgi_route_table[] = {
     { "GET", "/v1/orders", fcgi_orders_list, true, false },
     { "GET", "/v1/orders/{id}", fcgi_orders_get, true, false },
     { "POST", "/v1/orders/{id}/continue", fcgi_order_continue, true, false },
+    { "GET", "/v1/orders/{id}/log", fcgi_order_log_get, true, false },
     { "GET", "/v1/certificates", fcgi_certs_list, true, false },
     { "GET", "/v1/certificates/{id}", fcgi_certs_get, true, false },
     { "GET", "/v1/certificates/{id}/key", fcgi_certs_key, true, false },

@@ -554,7 +554,7 @@ also-notify=127.0.0.1:$DNS_PORT
 only-notify=
 allow-axfr-ips=127.0.0.0/8
 disable-axfr=no
-slave-cycle-interval=1
+xfr-cycle-interval=1
 # the HTTP API certmill's powerdns provider talks to
 api=yes
 api-key=$key

@@ -137,6 +137,8 @@ bool provider_exec_run(const struct provider *p, const struct provider_record *r
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
             ;
         exec_log_output(program, action, &out);
+        if (p->output && out.data)
+            buf_append(p->output, out.data, out.len);
         buf_free(&out);
         if (!in_time)
             snprintf(err, errlen, "%s %s %s did not finish within %lld s", program, action, fqdn,

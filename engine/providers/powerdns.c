@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define PDNS_MAX_RESPONSE (4 * 1024 * 1024) /* a zone's JSON can be large; still bounded */
 #define PDNS_TIMEOUT_MS 15000L
@@ -55,6 +56,9 @@ static long pdns_request(const struct provider *p, const char *method, const cha
         CURLcode rc = curl_easy_perform(c);
         if (rc == CURLE_OK)
             curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        else if (rc == CURLE_WRITE_ERROR)
+            snprintf(err, errlen, "PowerDNS API %s %s: the answer is larger than %d bytes", method, path,
+                     PDNS_MAX_RESPONSE);
         else
             snprintf(err, errlen, "PowerDNS API %s %s: %s", method, path, curl_easy_strerror(rc));
     }
@@ -65,31 +69,62 @@ static long pdns_request(const struct provider *p, const char *method, const cha
     return status;
 }
 
-/* Finds the zone holding name by walking up its labels (GET .../zones/<candidate>. is 200). */
-static char *pdns_zone_find(const struct provider *p, const char *server, const char *name, json_t **zone_json,
-                            char *err, size_t errlen)
+/* Asks for one zone: 1 found (*zone_json set), 0 not a zone of this server, -1 failed (err says why). */
+static int pdns_zone_get(const struct provider *p, const char *server, const char *zone, struct buf *out,
+                         json_t **zone_json, char *err, size_t errlen)
+{
+    char *path = xasprintf("/api/v1/servers/%s/zones/%s.", server, zone);
+    long st = pdns_request(p, "GET", path, NULL, out, err, errlen);
+    int ret = -1;
+    if (st == 200) {
+        *zone_json = json_loadb(out->data ? out->data : "", out->len, 0, NULL);
+        if (json_is_object(*zone_json))
+            ret = 1;
+        else
+            snprintf(err, errlen, "PowerDNS API GET %s: the answer is not a JSON object", path);
+    } else if (st == 404 || st == 422) {
+        ret = 0; /* 404 "Not Found" (4.2 and later), 422 "Could not find domain" (older servers) */
+    } else if (st == 401 || st == 403) {
+        snprintf(err, errlen, "the PowerDNS API refused the API key (HTTP %ld)", st);
+    } else if (st != 0) {
+        char safe[200];
+        snprintf(err, errlen, "PowerDNS API GET %s: HTTP %ld %s", path, st,
+                 log_safe(safe, sizeof safe, out->data ? out->data : ""));
+    }
+    free(path);
+    return ret;
+}
+
+/* Finds the zone holding name: the zone certmill found (hint) first, else walking up its labels. */
+static char *pdns_zone_find(const struct provider *p, const char *server, const char *name, const char *hint,
+                            json_t **zone_json, char *err, size_t errlen)
 {
     struct buf out;
     buf_init(&out, PDNS_MAX_RESPONSE);
     char *found = NULL;
-    for (const char *cand = name; cand && *cand && !found; cand = strchr(cand, '.') ? strchr(cand, '.') + 1 : NULL) {
+    int rc = 0;
+    size_t nlen = strlen(name), hlen = hint ? strlen(hint) : 0;
+    while (hlen && hint[hlen - 1] == '.')
+        hlen--;
+    /* The hint counts only when name is the zone or below it. */
+    bool use_hint = hlen && nlen >= hlen && strncasecmp(name + nlen - hlen, hint, hlen) == 0 &&
+                    (nlen == hlen || name[nlen - hlen - 1] == '.');
+    if (use_hint) {
+        char *zone = xasprintf("%.*s", (int)hlen, hint);
+        if ((rc = pdns_zone_get(p, server, zone, &out, zone_json, err, errlen)) == 1)
+            found = xasprintf("%s.", zone);
+        free(zone);
+    }
+    for (const char *cand = name; rc == 0 && cand && *cand; cand = strchr(cand, '.') ? strchr(cand, '.') + 1 : NULL) {
         if (!strchr(cand, '.'))
             break; /* never a TLD */
-        char *path = xasprintf("/api/v1/servers/%s/zones/%s.", server, cand);
-        long st = pdns_request(p, "GET", path, NULL, &out, err, errlen);
-        free(path);
-        if (st == 200) {
-            *zone_json = json_loadb(out.data, out.len, 0, NULL);
+        if (use_hint && strlen(cand) == hlen)
+            continue; /* the hint: asked already (each candidate is a suffix of name) */
+        if ((rc = pdns_zone_get(p, server, cand, &out, zone_json, err, errlen)) == 1)
             found = xasprintf("%s.", cand);
-        } else if (st == 401 || st == 403) {
-            snprintf(err, errlen, "the PowerDNS API refused the API key (HTTP %ld)", st);
-            break;
-        } else if (st == 0) {
-            break;
-        }
     }
-    if (!found && !*err)
-        snprintf(err, errlen, "no PowerDNS zone holds %s", name);
+    if (!found && rc == 0)
+        snprintf(err, errlen, "no PowerDNS zone holds %s (server_id \"%s\")", name, server);
     buf_free(&out);
     return found;
 }
@@ -126,16 +161,22 @@ bool provider_powerdns_update(const struct provider *p, const struct provider_re
     if (!server)
         server = "localhost";
     err[0] = '\0';
+    /* The API wants absolute names: exactly one final dot. */
+    size_t nlen = strlen(r->name);
+    while (nlen && r->name[nlen - 1] == '.')
+        nlen--;
+    char *name = xasprintf("%.*s", (int)nlen, r->name);
     json_t *zone = NULL;
-    char *zname = pdns_zone_find(p, server, r->name, &zone, err, errlen);
+    char *zname = pdns_zone_find(p, server, name, r->zone, &zone, err, errlen);
     if (!zname || !zone) {
         free(zname);
         json_decref(zone);
         if (!*err)
-            snprintf(err, errlen, "cannot read the PowerDNS zone of %s", r->name);
+            snprintf(err, errlen, "cannot read the PowerDNS zone of %s", name);
+        free(name);
         return false;
     }
-    char *owner = xasprintf("%s.", r->name);
+    char *owner = xasprintf("%s.", name);
     char *content = xasprintf("\"%s\"", r->value); /* TXT content is a quoted character-string */
     json_t *records = pdns_txt_records(zone, owner);
     /* Drop our value (present again below when adding): no duplicates, and removal is exact. */
@@ -166,5 +207,6 @@ bool provider_powerdns_update(const struct provider *p, const struct provider_re
     free(content);
     free(owner);
     free(zname);
+    free(name);
     return ok;
 }

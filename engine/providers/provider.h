@@ -19,6 +19,7 @@
 #ifndef CM_PROVIDER_H
 #define CM_PROVIDER_H
 
+#include "base/buf.h"
 #include "base/config.h"
 
 #include <jansson.h>
@@ -46,6 +47,7 @@ struct provider {
     const json_t *config;
     const json_t *secret;         /* NULL when none */
     const struct config *cfg;     /* [dns] settings: resolvers, ports, timeouts, exec_programs */
+    struct buf *output;           /* when not NULL, an exec program's output is appended here */
 };
 
 /* The TXT record of one DNS-01 challenge. */

@@ -6,10 +6,23 @@
 #include "crypto/key.h"
 
 #include <openssl/rand.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* Adds a line to the order's log; a failure to write it is not the order's failure. */
+void step_log(struct step *s, const char *fmt, ...)
+{
+    char msg[2000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (db_work_order_log(s->w->db, s->order_id, msg) != DB_OK)
+        log_warn("order %s: cannot write the order log", s->order_id);
+}
 
 /* A string field of the order row (NULL when absent or null). */
 const char *step_order_str(const struct step *s, const char *field)
@@ -207,6 +220,8 @@ enum step_rc step_tx_fail(struct step *s)
     if (!s->problem)
         s->problem = step_problem("internal", "the step failed", false, NULL);
     log_warn("order %s: failed: %s", s->order_id, json_string_value(json_object_get(s->problem, "detail")));
+    step_log(s, "failed (%s): %s", json_string_value(json_object_get(s->problem, "code")),
+             json_string_value(json_object_get(s->problem, "detail")));
     enum db_rc rc = db_work_order_state(db, s->order_id, "failed", step_order_str(s, "step"), s->problem);
     if (rc == DB_OK)
         rc = db_job_delete(db, &s->job);

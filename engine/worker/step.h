@@ -35,6 +35,8 @@ struct step {
     struct step_dns *dns;   /* the order's DNS provider, loaded on first use (step_dns.c) */
 };
 
+/* Adds a line to the order's log (GET /v1/orders/{id}/log); never put a secret in it. */
+void step_log(struct step *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A string field of the order row. */
 const char *step_order_str(const struct step *s, const char *field);
 /* Opens the transaction of the step's outcome and checks the fencing token. */

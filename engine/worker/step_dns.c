@@ -75,6 +75,10 @@ static enum step_rc step_dns_load(struct step *s)
         .secret = s->dns->secret,
         .cfg = s->w->cfg,
     };
+    if (s->dns->p.type == PROVIDER_EXEC) {
+        s->dns->p.output = xmalloc(sizeof *s->dns->p.output);
+        buf_init(s->dns->p.output, 0);
+    }
     s->dns->ready = true;
     return STEP_RC_OK;
 }
@@ -86,8 +90,29 @@ void step_dns_free(struct step *s)
         return;
     json_decref(s->dns->row);
     json_decref(s->dns->secret);
+    if (s->dns->p.output) {
+        buf_free(s->dns->p.output);
+        free(s->dns->p.output);
+    }
     free(s->dns);
     s->dns = NULL;
+}
+
+/* Moves an exec hook's output into the order's log, one line per line (bounded by the provider). */
+static void step_dns_log_output(struct step *s, const char *action)
+{
+    struct buf *out = s->dns->p.output;
+    if (!out || !out->data || !out->len) {
+        if (out)
+            buf_reset(out);
+        return;
+    }
+    char *save = NULL;
+    for (char *line = strtok_r(out->data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char safe[500];
+        step_log(s, "exec %s: %s", action, log_safe(safe, sizeof safe, line));
+    }
+    buf_reset(out);
 }
 
 /* Finds and stores where an authorization's record lives (CNAME target and zone). */
@@ -142,15 +167,20 @@ enum step_rc step_publish(struct step *s)
         }
         struct provider_record r = { dns_str(a, "record_target"), dns_str(a, "record_zone"),
                                      dns_str(a, "record_value"), STEP_DNS_TTL };
-        if (!provider_present(&s->dns->p, &r, err, sizeof err)) {
+        bool ok = provider_present(&s->dns->p, &r, err, sizeof err);
+        step_dns_log_output(s, "present");
+        if (!ok) {
             char detail[700];
             snprintf(detail, sizeof detail, "publishing %s: %s", r.name, err);
+            step_log(s, "%s", detail);
             s->problem = step_problem("dns_publish_failed", detail, true, NULL);
             return STEP_RC_RETRY;
         }
         /* A fact at the DNS now, whatever happens to this step: cleanup must know. */
         db_work_authz_dns_mark(s->w->db, json_integer_value(json_object_get(a, "id")), DB_DNS_PUBLISHED);
         log_info("order %s: published TXT %s", s->order_id, r.name);
+        step_log(s, "published TXT %s (zone %s) through the %s provider", r.name, r.zone ? r.zone : "?",
+                 provider_type_name(s->dns->p.type));
     }
     if ((ret = step_tx_begin(s)) == STEP_RC_OK)
         ret = step_tx_finish(s, STEP_PROPAGATE, 0, 0);
@@ -242,11 +272,15 @@ void step_challenge_cleanup(struct step *s)
         struct provider_record r = { dns_str(a, "record_target"), dns_str(a, "record_zone"),
                                      dns_str(a, "record_value"), STEP_DNS_TTL };
         char err[512] = "";
-        if (r.name && provider_cleanup(&s->dns->p, &r, err, sizeof err)) {
+        bool ok = r.name && provider_cleanup(&s->dns->p, &r, err, sizeof err);
+        step_dns_log_output(s, "cleanup");
+        if (ok) {
             db_work_authz_dns_mark(s->w->db, json_integer_value(json_object_get(a, "id")), DB_DNS_CLEANED);
             json_object_set_new(a, "cleaned", json_true());
             log_info("order %s: removed TXT %s", s->order_id, r.name);
+            step_log(s, "removed TXT %s", r.name);
         } else {
+            step_log(s, "cannot remove TXT %s: %s", r.name ? r.name : "?", err);
             char safe[300];
             log_warn("order %s: cannot remove TXT %s: %s", s->order_id, r.name ? r.name : "?",
                      log_safe(safe, sizeof safe, err));

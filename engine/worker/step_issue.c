@@ -174,8 +174,10 @@ static enum step_rc step_cert_store(struct step *s, const struct cert_info *ci)
     if (rc != DB_OK)
         return step_tx_abort(s, rc);
     ret = step_tx_finish(s, STEP_DONE, 0, 0);
-    if (ret == STEP_RC_OK)
+    if (ret == STEP_RC_OK) {
         log_info("order %s: issued certificate %s (serial %s)", s->order_id, cert_id, ci->serial);
+        step_log(s, "issued certificate %s (serial %s)", cert_id, ci->serial);
+    }
     free(cert_id);
     return ret;
 }

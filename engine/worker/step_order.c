@@ -38,6 +38,7 @@ enum step_rc step_new_order(struct step *s)
             rc = db_work_authz_add(s->w->db, s->order_id, ao.authz_urls[i]);
         if (rc == DB_OK) {
             log_info("order %s: CA order %s with %zu authorizations", s->order_id, ao.url, ao.n_authz);
+            step_log(s, "CA %s: order %s", s->ca->conf->name, ao.url);
             ret = step_tx_finish(s, STEP_AUTHORIZE, 0, 0);
         } else {
             ret = step_tx_abort(s, rc);

@@ -89,8 +89,8 @@ static enum pf_outcome pf_caa(struct step *s, struct pf_name *n)
     }
     if (out != PF_PASS) {
         char detail[600];
-        snprintf(detail, sizeof detail, "CAA at %s does not allow %s to issue for %s: %s",
-                 set->found_at ? set->found_at : n->base, ids, n->domain, reason);
+        /* The reason names where the relevant CAA set was found. */
+        snprintf(detail, sizeof detail, "CAA does not allow %s to issue for %s: %s", ids, n->domain, reason);
         pf_fail(n, "caa_forbids_ca", detail);
     }
     dns_caa_set_free(set);
@@ -233,6 +233,7 @@ enum step_rc step_preflight(struct step *s)
                 used += (size_t)snprintf(summary + used, sizeof summary - used, "%s%s (%s): %s",
                                          used ? "; " : "", n.domain, n.code, n.detail);
             log_info("order %s: pre-flight: %s fails %s", s->order_id, n.domain, n.code);
+            step_log(s, "pre-flight: %s fails %s: %s", n.domain, n.code, n.detail);
         } else {
             json_array_append_new(kept, json_string(n.domain));
         }
@@ -254,8 +255,10 @@ enum step_rc step_preflight(struct step *s)
     } else if (ret == STEP_RC_OK && (ret = step_tx_begin(s)) == STEP_RC_OK) {
         enum db_rc rc = db_work_order_preflight(s->w->db, s->order_id, results, failed ? kept : NULL,
                                                 failed ? dropped : NULL);
-        if (rc == DB_OK && failed)
+        if (rc == DB_OK && failed) {
             log_info("order %s: going on without %zu name(s) that failed pre-flight", s->order_id, failed);
+            step_log(s, "pre-flight: going on without %zu name(s) (allow_partial)", failed);
+        }
         ret = rc == DB_OK ? step_tx_finish(s, STEP_NEW_ORDER, 0, 0) : step_tx_abort(s, rc);
     }
     json_decref(results);

@@ -14,11 +14,12 @@
 
 #define WEBROOT_DIR "/.well-known/acme-challenge"
 
-/* Makes ROOT/.well-known/acme-challenge, readable by the web server. */
+/* Makes ROOT/.well-known/acme-challenge (ROOT too), readable by the web server. */
 static bool webroot_mkdirs(const char *root, char *err, size_t errlen)
 {
     char *a = xasprintf("%s/.well-known", root), *b = xasprintf("%s%s", root, WEBROOT_DIR);
-    bool ok = (mkdir(a, 0755) == 0 || errno == EEXIST) && (mkdir(b, 0755) == 0 || errno == EEXIST);
+    bool ok = (mkdir(root, 0755) == 0 || errno == EEXIST) && (mkdir(a, 0755) == 0 || errno == EEXIST) &&
+              (mkdir(b, 0755) == 0 || errno == EEXIST);
     if (!ok)
         snprintf(err, errlen, "cannot make %s: %s", b, strerror(errno));
     free(a);

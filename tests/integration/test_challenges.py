@@ -40,10 +40,13 @@ def test_exec_hook_publishes_and_removes(stack, api):
     done = api.wait_order(r.json()["id"], timeout=120)
     check_issued(stack, api, done, [base, "*." + base], ec.EllipticCurvePrivateKey)
     assert dig_txt("_acme-challenge." + base) == []
-    # the hook's output is in the worker's log
-    logs = "".join(open(os.path.join(STACK["CM_STACK_DIR"], "log", f)).read()
-                   for f in os.listdir(os.path.join(STACK["CM_STACK_DIR"], "log")) if f.startswith("worker-"))
-    assert f"dns-hook present: added _acme-challenge.{base}." in logs
+    # the hook's output is in the order's log, with the publication and the removal
+    log = api.get(f"/v1/orders/{done['id']}/log")
+    assert log.status_code == 200, log.text
+    lines = [e["message"] for e in log.json()["data"]]
+    assert f"exec present: added _acme-challenge.{base}." in lines
+    assert f"exec cleanup: removed _acme-challenge.{base}." in lines
+    assert f"removed TXT _acme-challenge.{base}" in lines
 
 
 def test_record_that_never_propagates_fails_clearly(stack, api, db):

@@ -15,7 +15,7 @@
 static char *read_schema(void)
 {
     static const char *const files[] = { "../../sql/001_init.sql", "../../sql/002_challenges.sql",
-                                         "../../sql/003_preflight.sql" };
+                                         "../../sql/003_preflight.sql", "../../sql/004_order_log.sql" };
     static char buf[131072];
     size_t n = 0;
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
