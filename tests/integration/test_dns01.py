@@ -79,3 +79,20 @@ def test_manual_dns_driven_by_the_panel(stack, api):
         check_issued(stack, api, done, [base, "*." + base], ec.EllipticCurvePrivateKey)
     finally:
         nsupdate(f"update delete _acme-challenge.{base} TXT")
+
+
+def test_manual_dns_noticed_without_continue(stack, api):
+    """The panel publishes the record but never calls continue: certmill notices by itself."""
+    base = f"{label()}.example.test"
+    r = api.post("/v1/orders", {"domains": [base], "challenge": "dns-01"})
+    oid = r.json()["id"]
+    order = api.wait_order(oid, until=("action_required", "failed", "issued"), timeout=60)
+    assert order["status"] == "action_required", order
+    assert order["problem"]["code"] == "dns_record_required"
+    rec = order["authorizations"][0]["record"]
+    nsupdate(f'update add {rec["name"]} 60 TXT "{rec["value"]}"')
+    try:
+        done = api.wait_order(oid, timeout=120)
+        check_issued(stack, api, done, [base], ec.EllipticCurvePrivateKey)
+    finally:
+        nsupdate(f"update delete {rec['name']} TXT")
