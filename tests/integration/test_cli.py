@@ -6,7 +6,7 @@ import os
 import subprocess
 import tempfile
 
-from conftest import STACK, certmill_cli, Api
+from conftest import certmill_cli, Api
 
 
 def test_migrate_twice_is_safe(db):

@@ -2,8 +2,6 @@
 into BIND (wildcards included), or by the panel itself (manual), checked at every
 authoritative server before the CA is asked, and removed afterwards."""
 
-import os
-import time
 import uuid
 
 import pytest

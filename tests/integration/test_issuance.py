@@ -7,7 +7,6 @@ import subprocess
 import tempfile
 import time
 
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa

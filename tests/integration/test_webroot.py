@@ -6,7 +6,6 @@ import os
 import re
 import signal
 import subprocess
-import time
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
