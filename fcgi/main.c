@@ -12,7 +12,7 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "crypto/seal.h"
-#include "listen.h"
+#include "base/listen.h"
 #include "serve.h"
 
 #include <fcgiapp.h>
@@ -143,7 +143,7 @@ int main(int argc, char **argv)
         log_error("cannot initialise libfcgi");
         goto out;
     }
-    listen_fd = fcgi_listen_open(cfg->fcgi_listen, FCGI_BACKLOG, err, sizeof err);
+    listen_fd = listen_open(cfg->fcgi_listen, FCGI_BACKLOG, false, err, sizeof err);
     if (listen_fd < 0) {
         log_error("%s", err);
         goto out;

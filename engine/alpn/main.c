@@ -11,7 +11,7 @@
  * hold a database connection; one thread serves all handshakes. SIGTERM or SIGINT:
  * drop the connections, exit 0.
  */
-#include "alpn/listen.h"
+#include "base/listen.h"
 #include "alpn/lookup.h"
 #include "alpn/server.h"
 #include "base/config.h"
@@ -123,7 +123,7 @@ int main(int argc, char **argv)
     EVP_PKEY *key = key_generate(KEY_EC_P256);
     if (!key)
         goto out;
-    listen_fd = alpn_listen_open(cfg->alpn_listen, ALPN_BACKLOG, err, sizeof err);
+    listen_fd = listen_open(cfg->alpn_listen, ALPN_BACKLOG, true, err, sizeof err);
     if (listen_fd < 0) {
         log_error("%s", err);
         goto out;

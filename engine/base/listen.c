@@ -1,5 +1,5 @@
-/* listen — opening the TCP or Unix socket certmill-fcgi accepts FastCGI connections on. */
-#include "listen.h"
+/* listen — opening the TCP or Unix socket a certmill server accepts connections on. */
+#include "base/listen.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 /* Binds a Unix socket at path, replacing a stale socket file (never another kind of file). */
-static int fcgi_listen_unix(const char *path, int backlog, char *err, size_t errlen)
+static int listen_unix(const char *path, int backlog, char *err, size_t errlen)
 {
     struct sockaddr_un sa;
     struct stat st;
@@ -39,7 +39,7 @@ static int fcgi_listen_unix(const char *path, int backlog, char *err, size_t err
 }
 
 /* Splits "host:port" / "[v6]:port" into host and port. */
-static int fcgi_listen_split(const char *spec, char *host, size_t hostlen, const char **port)
+static int listen_split(const char *spec, char *host, size_t hostlen, const char **port)
 {
     const char *colon = strrchr(spec, ':');
     if (!colon || !colon[1])
@@ -59,14 +59,14 @@ static int fcgi_listen_split(const char *spec, char *host, size_t hostlen, const
 }
 
 /* Binds the first address host:port resolves to. */
-static int fcgi_listen_tcp(const char *spec, int backlog, char *err, size_t errlen)
+static int listen_tcp(const char *spec, int backlog, char *err, size_t errlen)
 {
     char host[256];
     const char *port;
     struct addrinfo hints, *res = NULL;
     int fd = -1;
-    if (fcgi_listen_split(spec, host, sizeof host, &port) != 0) {
-        snprintf(err, errlen, "fcgi_listen \"%s\" is neither host:port nor an absolute socket path", spec);
+    if (listen_split(spec, host, sizeof host, &port) != 0) {
+        snprintf(err, errlen, "\"%s\" is neither host:port nor an absolute socket path", spec);
         return -1;
     }
     memset(&hints, 0, sizeof hints);
@@ -97,9 +97,16 @@ out:
 }
 
 /* Opens the socket named by spec. */
-int fcgi_listen_open(const char *spec, int backlog, char *err, size_t errlen)
+int listen_open(const char *spec, int backlog, bool nonblocking, char *err, size_t errlen)
 {
-    if (spec[0] == '/')
-        return fcgi_listen_unix(spec, backlog, err, errlen);
-    return fcgi_listen_tcp(spec, backlog, err, errlen);
+    int fd = spec[0] == '/' ? listen_unix(spec, backlog, err, errlen) : listen_tcp(spec, backlog, err, errlen);
+    if (fd >= 0 && nonblocking) {
+        int fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) {
+            snprintf(err, errlen, "cannot make %s non-blocking: %s", spec, strerror(errno));
+            close(fd);
+            return -1;
+        }
+    }
+    return fd;
 }
