@@ -129,7 +129,7 @@ long state_poll_ms(int polls, long retry_after_s)
 {
     if (retry_after_s > 0)
         return (retry_after_s > 3600 ? 3600 : retry_after_s) * 1000;
-    long ms = 300;
+    long ms = 50;
     for (int i = 0; i < polls && ms < 10000; i++)
         ms *= 2;
     return ms > 10000 ? 10000 : ms;

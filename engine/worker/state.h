@@ -68,7 +68,10 @@ bool state_order_final(enum order_status s);
  * 20% jitter (jitter01 in [0,1)); a CA's Retry-After (seconds, -1 if none) wins when longer.
  */
 long state_backoff_ms(int attempts, long retry_after_s, double jitter01);
-/* Delay before the next poll of a CA object: 300 ms doubling to 10 s, or Retry-After (cap 1 h). */
+/*
+ * Delay before the next poll of a CA object: 50 ms doubling to 10 s (a CA often decides
+ * within a second; the doubling keeps a slow one from being asked often), or Retry-After (cap 1 h).
+ */
 long state_poll_ms(int polls, long retry_after_s);
 /* How many consecutive failures of one step before the order fails for good. */
 #define STATE_MAX_ATTEMPTS 10

@@ -159,9 +159,10 @@ static void test_backoff(void **state)
     /* Retry-After wins when longer, not when shorter */
     assert_int_equal(state_backoff_ms(1, 120, 0.0), 120000);
     assert_int_equal(state_backoff_ms(5, 1, 0.0), 80000);
-    /* polls: 300 ms doubling to 10 s; Retry-After respected */
-    assert_int_equal(state_poll_ms(0, -1), 300);
-    assert_int_equal(state_poll_ms(1, -1), 600);
+    /* polls: 50 ms doubling to 10 s; Retry-After respected */
+    assert_int_equal(state_poll_ms(0, -1), 50);
+    assert_int_equal(state_poll_ms(1, -1), 100);
+    assert_int_equal(state_poll_ms(5, -1), 1600);
     assert_int_equal(state_poll_ms(10, -1), 10000);
     assert_int_equal(state_poll_ms(0, 3), 3000);
     assert_int_equal(state_poll_ms(0, 99999), 3600000);
