@@ -10,7 +10,8 @@
 
 /* The columns of an order as the API shows it (list rows leave out authorizations). */
 #define DB_API_ORDER_COLS                                                                                   \
-    "o.id, o.status, o.domains, o.challenge, o.dns_provider_id AS dns_provider, o.key_type, o.ca, o.profile,"     \
+    "o.id, o.status, o.domains, o.challenge, o.dns_provider_id AS dns_provider, o.key_type,"                            \
+    " CASE WHEN o.csr_der IS NULL THEN 'certmill' ELSE 'customer' END AS key_source, o.ca, o.profile,"        \
     " o.customer_ref, o.auto_renew, o.allow_partial, o.dropped_domains, o.preflight"
 
 /* The TTL certmill publishes DNS-01 records with, and asks a panel publishing them itself to use. */
@@ -24,21 +25,21 @@ static enum db_rc db_api_order_insert(struct db *db, const struct db_api_order_n
      * provider must be the tenant's own: otherwise no row is inserted (DB_NOTFOUND). */
     static const char sql[] =
         "INSERT INTO orders (tenant_id, domains, challenge, key_type, ca, profile, customer_ref, auto_renew,"
-        " idempotency_key, request_hash, dns_provider_id, allow_partial)"
+        " idempotency_key, request_hash, dns_provider_id, allow_partial, csr_der)"
         " SELECT $1, ARRAY(SELECT d FROM json_array_elements_text($2::json) WITH ORDINALITY AS t(d, n)"
-        " ORDER BY n), $3, $4, $5, $6, $7, $8::boolean, $9, $10, $11::text, $12::boolean"
+        " ORDER BY n), $3, $4, $5, $6, $7, $8::boolean, $9, $10, $11::text, $12::boolean, $13::bytea"
         " WHERE $11::text IS NULL"
         " OR EXISTS (SELECT 1 FROM dns_providers p WHERE p.tenant_id = $1 AND p.id = $11::text)"
         " RETURNING id";
     char *domains = json_dumps(o->domains, JSON_COMPACT);
-    const char *params[12] = { o->tenant_id, domains, o->challenge, o->key_type, o->ca, o->profile,
+    const char *params[13] = { o->tenant_id, domains, o->challenge, o->key_type, o->ca, o->profile,
                                o->customer_ref, o->auto_renew ? "true" : "false", o->idempotency_key,
                                o->idempotency_key ? (const char *)o->request_hash : NULL, o->dns_provider_id,
-                               o->allow_partial ? "true" : "false" };
-    const int lens[12] = { [9] = DB_API_HASH_LEN };
-    const int binary[12] = { [9] = 1 };
+                               o->allow_partial ? "true" : "false", (const char *)o->csr_der };
+    const int lens[13] = { [9] = DB_API_HASH_LEN, [12] = (int)o->csr_len };
+    const int binary[13] = { [9] = 1, [12] = 1 };
     enum db_rc rc;
-    PGresult *res = db_exec(db, sql, 12, params, lens, binary, &rc);
+    PGresult *res = db_exec(db, sql, 13, params, lens, binary, &rc);
     free(domains);
     if (!res)
         return rc;

@@ -33,6 +33,8 @@ struct db_api_order_new {
     const json_t *domains;         /* array of normalised names, in request order */
     const char *challenge;
     const char *key_type;
+    const unsigned char *csr_der;  /* the customer's CSR (DER); NULL: certmill makes the key */
+    size_t csr_len;
     const char *ca;
     const char *profile;           /* NULL: none */
     const char *customer_ref;      /* NULL: none */

@@ -37,15 +37,24 @@ enum db_rc db_job_listen(struct db *db);
 /* Waits up to timeout_ms for a notification; true when one arrived. */
 bool db_job_wait(struct db *db, long timeout_ms);
 
+/* The binary columns of an order (left out of its JSON row); NULL when not there. */
+struct db_order_blobs {
+    unsigned char *key_sealed; /* the sealed certificate key, once certmill made it */
+    size_t key_len;
+    unsigned char *csr_der;    /* the customer's CSR: then certmill makes no key */
+    size_t csr_len;
+};
+
 /*
  * Reads an order for the worker: *order gets the row (id, tenant_id, status, step, domains,
  * challenge, key_type, ca, acme_order_url, finalize_url, cert_url, certificate_id,
  * dns_provider_id, allow_partial, step_age_s); *authzs its authorizations (id, url, domain, wildcard, status,
  * challenge_type, challenge_url, token, key_authorization, responded, record_name,
- * record_value, record_target, record_zone, published, propagated, cleaned); *key and *keylen the sealed certificate key or NULL.
+ * record_value, record_target, record_zone, published, propagated, cleaned); *blobs the sealed
+ * certificate key and the customer's CSR (caller frees both).
  */
 enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **order, json_t **authzs,
-                              unsigned char **key, size_t *keylen);
+                              struct db_order_blobs *blobs);
 /* (tx) Moves the order to status/step; problem (may be NULL) is stored as jsonb. */
 enum db_rc db_work_order_state(struct db *db, const char *order_id, const char *status, const char *step,
                                const json_t *problem);

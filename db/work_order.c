@@ -8,16 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Reads the order row, its sealed key and its authorizations. */
+/* Reads the order row, its sealed key, the customer's CSR and its authorizations. */
 enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **order, json_t **authzs,
-                              unsigned char **key, size_t *keylen)
+                              struct db_order_blobs *blobs)
 {
     const char *p[] = { order_id };
     enum db_rc rc;
     PGresult *res = db_exec(db,
                             "SELECT id, tenant_id, status, step, domains, challenge, key_type, ca,"
                             " acme_order_url, finalize_url, cert_url, certificate_id, dns_provider_id, allow_partial,"
-                            " extract(epoch FROM now() - step_since)::int AS step_age_s, key_sealed"
+                            " extract(epoch FROM now() - step_since)::int AS step_age_s, key_sealed, csr_der"
                             " FROM orders WHERE id = $1",
                             1, p, NULL, NULL, &rc);
     if (!res)
@@ -27,9 +27,9 @@ enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **orde
         return DB_NOTFOUND;
     }
     *order = db_row_json(res, 0);
-    *key = NULL;
-    *keylen = 0;
-    db_get_bytea(res, 0, PQfnumber(res, "key_sealed"), key, keylen);
+    memset(blobs, 0, sizeof *blobs);
+    db_get_bytea(res, 0, PQfnumber(res, "key_sealed"), &blobs->key_sealed, &blobs->key_len);
+    db_get_bytea(res, 0, PQfnumber(res, "csr_der"), &blobs->csr_der, &blobs->csr_len);
     PQclear(res);
     rc = db_query_rows(db,
                        "SELECT id, url, domain, wildcard, status, challenge_type, challenge_url, token,"
@@ -40,9 +40,10 @@ enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **orde
                        1, p, NULL, NULL, authzs);
     if (rc != DB_OK) {
         json_decref(*order);
-        free(*key);
+        free(blobs->key_sealed);
+        free(blobs->csr_der);
+        memset(blobs, 0, sizeof *blobs);
         *order = NULL;
-        *key = NULL;
         return rc;
     }
     return DB_OK;

@@ -106,12 +106,16 @@ static bool fcgi_order_take_key_type(const json_t *v, void *out, struct fcgi_res
     return true;
 }
 
-/* csr: a later issue; refused clearly rather than ignored. */
+/* csr: a PEM CSR of the customer's own key, self-signed with an accepted key type. */
 static bool fcgi_order_take_csr(const json_t *v, void *out, struct fcgi_resp *resp)
 {
-    (void)v;
-    (void)out;
-    fcgi_resp_problem(resp, FCGI_PROB_UNSUPPORTED_CSR, "csr", NULL);
+    struct fcgi_order_input *in = out;
+    char err[160];
+    enum csr_rc rc = csr_parse(json_string_value(v), json_string_length(v), &in->csr, err, sizeof err);
+    if (rc == CSR_OK)
+        return true;
+    fcgi_resp_problem(resp, rc == CSR_KEY_UNSUPPORTED ? FCGI_PROB_CSR_KEY_UNSUPPORTED : FCGI_PROB_INVALID_CSR, "csr",
+                      err);
     return false;
 }
 
@@ -170,13 +174,100 @@ static bool fcgi_order_take_customer_ref(const json_t *v, void *out, struct fcgi
     return true;
 }
 
+/* Appends name to the comma-separated list in dst, cut with "..." when dst is full. */
+static void fcgi_order_list_add(char *dst, size_t dstlen, const char *name)
+{
+    size_t used = strlen(dst);
+    char safe[80];
+    fcgi_text_snippet(safe, sizeof safe, name);
+    int n = snprintf(dst + used, dstlen - used, "%s%s", used ? ", " : "", safe);
+    if (n < 0 || (size_t)n >= dstlen - used)
+        snprintf(dst + (dstlen > 4 ? dstlen - 4 : 0), dstlen > 4 ? 4 : dstlen, "...");
+}
+
+/* True when the normalised name is one of the strings of the array. */
+static bool fcgi_order_names_have(const json_t *names, const char *name)
+{
+    size_t i;
+    const json_t *e;
+    json_array_foreach(names, i, e)
+        if (strcmp(json_string_value(e), name) == 0)
+            return true;
+    return false;
+}
+
+/* The CSR's names normalised, without repeats; NULL with the problem set when one is not a valid name. */
+static json_t *fcgi_order_csr_normalized(const struct csr_info *csr, struct fcgi_resp *resp)
+{
+    json_t *names = json_array();
+    for (size_t i = 0; i < csr->n_names; i++) {
+        struct domain_name dn;
+        enum domain_rc rc = domain_normalize(csr->names[i], strlen(csr->names[i]), &dn);
+        if (rc != DOMAIN_OK) {
+            char safe[80];
+            fcgi_text_snippet(safe, sizeof safe, csr->names[i]);
+            fcgi_resp_problemf(resp, FCGI_PROB_INVALID_CSR, "csr", "the CSR's name \"%s\" %s", safe,
+                               domain_reason(rc));
+            json_decref(names);
+            return NULL;
+        }
+        if (!fcgi_order_names_have(names, dn.name))
+            json_array_append_new(names, json_string(dn.name));
+    }
+    return names;
+}
+
+/* The CSR's names, normalised, must be the order's domains as a set; false with the problem set. */
+static bool fcgi_order_csr_names(struct fcgi_order_input *in, struct fcgi_resp *resp)
+{
+    json_t *csr_names = fcgi_order_csr_normalized(&in->csr, resp);
+    if (!csr_names)
+        return false;
+    char missing[190] = "", extra[190] = ""; /* both fit in a problem detail (512) */
+    size_t i;
+    json_t *e;
+    json_array_foreach(csr_names, i, e)
+        if (!fcgi_order_names_have(in->domains, json_string_value(e)))
+            fcgi_order_list_add(extra, sizeof extra, json_string_value(e));
+    json_array_foreach(in->domains, i, e)
+        if (!fcgi_order_names_have(csr_names, json_string_value(e)))
+            fcgi_order_list_add(missing, sizeof missing, json_string_value(e));
+    json_decref(csr_names);
+    if (!missing[0] && !extra[0])
+        return true;
+    fcgi_resp_problemf(resp, FCGI_PROB_CSR_NAMES_MISMATCH, "csr",
+                       "the CSR's names must be the order's domains: missing from the CSR: %s; "
+                       "in the CSR but not in domains: %s",
+                       missing[0] ? missing : "none", extra[0] ? extra : "none");
+    return false;
+}
+
+/* With a customer CSR: no key_type (the CSR's key decides), no dropped names, and the same names. */
+static bool fcgi_order_check_csr(struct fcgi_order_input *in, struct fcgi_resp *resp)
+{
+    if (in->key_type) {
+        fcgi_resp_problem(resp, FCGI_PROB_INVALID_FIELD, "key_type",
+                          "key_type comes from the CSR's key: leave it out when sending csr");
+        return false;
+    }
+    if (in->allow_partial) {
+        fcgi_resp_problem(resp, FCGI_PROB_INVALID_FIELD, "allow_partial",
+                          "allow_partial cannot be used with csr: the CSR's names cannot be dropped");
+        return false;
+    }
+    if (!fcgi_order_csr_names(in, resp))
+        return false;
+    in->key_type = key_type_name((enum key_type)in->csr.key_type);
+    return true;
+}
+
 /* The fields of POST /v1/orders; domains first so its errors win over the others'. */
 static const struct fcgi_field fcgi_order_fields[] = {
     { "domains", FCGI_FIELD_ARRAY, true, 0, fcgi_order_take_domains },
     { "challenge", FCGI_FIELD_STRING, false, 0, fcgi_order_take_challenge },
     { "dns_provider", FCGI_FIELD_STRING, false, 0, fcgi_order_take_dns_provider },
     { "key_type", FCGI_FIELD_STRING, false, 0, fcgi_order_take_key_type },
-    { "csr", FCGI_FIELD_ANY, false, 0, fcgi_order_take_csr },
+    { "csr", FCGI_FIELD_STRING, false, CSR_MAX_PEM, fcgi_order_take_csr },
     { "ca", FCGI_FIELD_STRING, false, 0, fcgi_order_take_ca },
     { "profile", FCGI_FIELD_STRING, false, FCGI_ORDER_MAX_PROFILE, fcgi_order_take_profile },
     { "auto_renew", FCGI_FIELD_BOOL, false, 0, fcgi_order_take_auto_renew },
@@ -193,7 +284,6 @@ bool fcgi_order_input_parse(const struct config *cfg, const json_t *body, struct
     in->domains = json_array();
     in->first_wildcard = -1;
     in->challenge = FCGI_ORDER_DEFAULT_CHALLENGE;
-    in->key_type = FCGI_ORDER_DEFAULT_KEY_TYPE;
     in->ca = cfg->default_ca;
     in->auto_renew = true;
     if (!fcgi_fields_check(fcgi_order_fields, sizeof fcgi_order_fields / sizeof fcgi_order_fields[0], body, in,
@@ -219,6 +309,10 @@ bool fcgi_order_input_parse(const struct config *cfg, const json_t *body, struct
         fcgi_resp_problem(resp, FCGI_PROB_UNKNOWN_CA, "ca", "no CA is configured on this server");
         return false;
     }
+    if (in->csr.der)
+        return fcgi_order_check_csr(in, resp);
+    if (!in->key_type)
+        in->key_type = FCGI_ORDER_DEFAULT_KEY_TYPE;
     return true;
 }
 
@@ -227,4 +321,5 @@ void fcgi_order_input_free(struct fcgi_order_input *in)
 {
     json_decref(in->domains);
     in->domains = NULL;
+    csr_info_free(&in->csr);
 }

@@ -6,6 +6,7 @@
 #define CM_FCGI_ORDER_INPUT_H
 
 #include "base/config.h"
+#include "crypto/csr.h"
 #include "response.h"
 
 #include <jansson.h>
@@ -20,13 +21,14 @@ struct fcgi_order_input {
     long first_wildcard;      /* index of the first wildcard name, -1 when none */
     /* The strings point into the request body or at static defaults: keep the body alive. */
     const char *challenge;
-    const char *key_type;
+    const char *key_type;     /* the CSR's when csr is given */
     const char *ca;
     const char *profile;      /* NULL: none */
     const char *customer_ref; /* NULL: none */
     const char *dns_provider; /* dns-01: a provider id of the tenant (checked when stored); NULL: none (manual) */
     bool auto_renew;
     bool allow_partial;       /* go on with the names that pass pre-flight */
+    struct csr_info csr;      /* the customer's CSR; csr.der NULL: certmill makes the key (owned) */
 };
 
 /* Checks body and fills in; false with the problem on resp. Free in either way. */

@@ -114,6 +114,8 @@ void fcgi_orders_create(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_
         .domains = in.domains,
         .challenge = in.challenge,
         .key_type = in.key_type,
+        .csr_der = in.csr.der,
+        .csr_len = in.csr.der_len,
         .ca = in.ca,
         .profile = in.profile,
         .customer_ref = in.customer_ref,

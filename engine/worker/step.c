@@ -319,7 +319,7 @@ bool worker_run_one(struct worker *w)
         return false;
     s.order_id = s.job.order_id;
     acme_result_init(&s.res);
-    rc = db_work_order_load(w->db, s.order_id, &s.order, &s.authzs, &s.key_sealed, &s.key_len);
+    rc = db_work_order_load(w->db, s.order_id, &s.order, &s.authzs, &s.blobs);
     enum step_rc src;
     if (rc == DB_OK) {
         s.tenant_id = step_order_str(&s, "tenant_id");
@@ -342,7 +342,8 @@ bool worker_run_one(struct worker *w)
     json_decref(s.order);
     json_decref(s.authzs);
     json_decref(s.problem);
-    free(s.key_sealed);
+    free(s.blobs.key_sealed);
+    free(s.blobs.csr_der);
     free(s.kid);
     step_dns_free(&s);
     EVP_PKEY_free(s.account_key);

@@ -23,8 +23,7 @@ struct step {
     struct db_job job;
     json_t *order;          /* the order row */
     json_t *authzs;         /* its authorizations */
-    unsigned char *key_sealed;
-    size_t key_len;
+    struct db_order_blobs blobs; /* sealed certificate key, customer's CSR */
     const char *order_id;
     const char *tenant_id;
     struct worker_ca *ca;

@@ -1,4 +1,4 @@
-/* step_issue — the certificate: key and CSR, finalize, download, store. */
+/* step_issue — the certificate: key and CSR (ours, or the customer's as sent), finalize, download, store. */
 #include "step.h"
 
 #include "base/log.h"
@@ -23,10 +23,10 @@ static enum step_rc step_cert_key(struct step *s, EVP_PKEY **key)
     char *aad = step_key_aad(s);
     enum step_rc ret = STEP_RC_OK;
     *key = NULL;
-    if (s->key_sealed) {
+    if (s->blobs.key_sealed) {
         unsigned char *pem = NULL;
         size_t pemlen = 0;
-        if (seal_decrypt(s->w->master, s->key_sealed, s->key_len, aad, &pem, &pemlen))
+        if (seal_decrypt(s->w->master, s->blobs.key_sealed, s->blobs.key_len, aad, &pem, &pemlen))
             *key = key_from_pem((const char *)pem, pemlen);
         if (pem)
             xfree_secret(pem, pemlen);
@@ -62,8 +62,8 @@ static enum step_rc step_cert_key(struct step *s, EVP_PKEY **key)
             ret = step_tx_abort(s, rc);
     }
     if (ret == STEP_RC_OK) {
-        s->key_sealed = sealed;
-        s->key_len = slen;
+        s->blobs.key_sealed = sealed;
+        s->blobs.key_len = slen;
     } else {
         free(sealed);
         EVP_PKEY_free(*key);
@@ -82,11 +82,31 @@ static enum step_rc step_order_invalid(struct step *s, const struct acme_order *
     return STEP_RC_FAIL;
 }
 
+/* The DER CSR to finalize with: the customer's as it came, or one made with our key for the order's names. */
+static bool step_csr(struct step *s, EVP_PKEY *key, unsigned char **der, size_t *derlen)
+{
+    if (s->blobs.csr_der) {
+        *der = xmalloc(s->blobs.csr_len);
+        memcpy(*der, s->blobs.csr_der, s->blobs.csr_len);
+        *derlen = s->blobs.csr_len;
+        return true;
+    }
+    json_t *domains = json_object_get(s->order, "domains");
+    size_t n = json_array_size(domains);
+    const char **names = xcalloc(n, sizeof *names);
+    for (size_t i = 0; i < n; i++)
+        names[i] = json_string_value(json_array_get(domains, i));
+    bool ok = csr_make(key, names, n, der, derlen);
+    free(names);
+    return ok;
+}
+
 /* Sends the CSR once the CA's order is ready; an order already processing or valid goes on to download. */
 enum step_rc step_finalize(struct step *s)
 {
     EVP_PKEY *key = NULL;
-    enum step_rc ret = step_cert_key(s, &key);
+    /* With the customer's CSR there is no key of ours to make. */
+    enum step_rc ret = s->blobs.csr_der ? STEP_RC_OK : step_cert_key(s, &key);
     if (ret != STEP_RC_OK)
         return ret;
     struct acme_order ao = { 0 };
@@ -94,14 +114,9 @@ enum step_rc step_finalize(struct step *s)
     enum acme_rc arc = acme_order_get(s->ca->client, s->account_key, s->kid, step_order_str(s, "acme_order_url"),
                                       &ao, &s->res);
     if (arc == ACME_OK && strcmp(ao.status, "ready") == 0) {
-        json_t *domains = json_object_get(s->order, "domains");
-        size_t n = json_array_size(domains);
-        const char **names = xcalloc(n, sizeof *names);
-        for (size_t i = 0; i < n; i++)
-            names[i] = json_string_value(json_array_get(domains, i));
         unsigned char *der = NULL;
         size_t derlen = 0;
-        if (!csr_make(key, names, n, &der, &derlen)) {
+        if (!step_csr(s, key, &der, &derlen)) {
             s->problem = step_problem("internal", "cannot make the CSR", true, NULL);
             ret = STEP_RC_RETRY;
         } else {
@@ -110,7 +125,6 @@ enum step_rc step_finalize(struct step *s)
                                       derlen, &ao, &s->res);
         }
         free(der);
-        free(names);
     }
     db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, false);
     EVP_PKEY_free(key);
@@ -132,7 +146,19 @@ enum step_rc step_finalize(struct step *s)
     return ret;
 }
 
-/* Checks the issued chain against the order: the key is ours and the names are the order's. */
+/* The public key the leaf must carry: the customer's CSR's, or our key (made on first use). */
+static enum step_rc step_cert_expected_key(struct step *s, EVP_PKEY **key)
+{
+    if (!s->blobs.csr_der)
+        return step_cert_key(s, key);
+    *key = csr_public_key(s->blobs.csr_der, s->blobs.csr_len);
+    if (*key)
+        return STEP_RC_OK;
+    s->problem = step_problem("internal", "the order's CSR cannot be read", true, NULL);
+    return STEP_RC_RETRY;
+}
+
+/* Checks the issued chain against the order: the key is the expected one and the names are the order's. */
 static bool step_cert_check(struct step *s, const struct cert_info *ci, EVP_PKEY *key)
 {
     json_t *domains = json_object_get(s->order, "domains");
@@ -163,8 +189,8 @@ static enum step_rc step_cert_store(struct step *s, const struct cert_info *ci)
         .cert_pem = ci->leaf_pem,
         .chain_pem = ci->chain_pem,
         .key_type = step_order_str(s, "key_type"),
-        .key_sealed = s->key_sealed,
-        .key_len = s->key_len,
+        .key_sealed = s->blobs.key_sealed, /* NULL with the customer's CSR: certmill never had the key */
+        .key_len = s->blobs.key_len,
     };
     enum step_rc ret = step_tx_begin(s);
     if (ret != STEP_RC_OK)
@@ -206,7 +232,7 @@ enum step_rc step_download(struct step *s)
     } else {
         struct cert_info ci = { 0 };
         EVP_PKEY *key = NULL;
-        ret = step_cert_key(s, &key);
+        ret = step_cert_expected_key(s, &key);
         if (ret != STEP_RC_OK) {
             /* problem set */
         } else if (!cert_parse_chain(pem, strlen(pem), &ci) || !step_cert_check(s, &ci, key)) {

@@ -132,8 +132,10 @@ BAD_BODIES = [
      "invalid_field", "dns_provider"),
     ("provider-not-string", {"domains": ["a.example.test"], "challenge": "dns-01", "dns_provider": 1}, 422,
      "invalid_field", "dns_provider"),
-    ("csr-later", {"domains": ["a.example.test"], "csr": "-----BEGIN CERTIFICATE REQUEST-----"}, 422,
-     "unsupported_csr", "csr"),
+    ("csr-not-a-csr", {"domains": ["a.example.test"], "csr": "-----BEGIN CERTIFICATE REQUEST-----"}, 422,
+     "invalid_csr", "csr"),
+    ("csr-not-string", {"domains": ["a.example.test"], "csr": 7}, 422, "invalid_field", "csr"),
+    ("csr-too-long", {"domains": ["a.example.test"], "csr": "A" * 16385}, 422, "invalid_field", "csr"),
     ("unknown-ca", {"domains": ["a.example.test"], "ca": "no-such-ca"}, 422, "unknown_ca", "ca"),
 ]
 
