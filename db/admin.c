@@ -1,6 +1,8 @@
-/* admin — tenants and API keys for the admin CLI. */
+/* admin — tenants, API keys and ACME account keys for the admin CLI. */
 #include "db_admin.h"
 #include "db_internal.h"
+
+#include "base/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,4 +92,40 @@ enum db_rc db_order_list_admin(struct db *db, const char *tenant_id, int limit, 
                             " WHERE $1::text IS NULL OR o.tenant_id = $1"
                             " ORDER BY o.created_at DESC, o.id DESC LIMIT $2::int",
                             2, p, NULL, NULL, out);
+}
+
+/* Reads a tenant's ACME account at a CA for the CLI: sealed key and URL (NULL until registered). */
+enum db_rc db_admin_account_get(struct db *db, const char *tenant_id, const char *ca, unsigned char **key,
+                                size_t *keylen, char **url)
+{
+    const char *p[] = { tenant_id, ca };
+    enum db_rc rc;
+    *key = NULL;
+    *keylen = 0;
+    *url = NULL;
+    PGresult *res =
+        db_exec(db, "SELECT key_sealed, url FROM acme_accounts WHERE tenant_id = $1 AND ca = $2", 2, p, NULL, NULL, &rc);
+    if (!res)
+        return rc;
+    if (PQntuples(res) == 0 || !db_get_bytea(res, 0, 0, key, keylen)) {
+        PQclear(res);
+        return DB_NOTFOUND;
+    }
+    *url = PQgetisnull(res, 0, 1) ? NULL : xstrdup(PQgetvalue(res, 0, 1));
+    PQclear(res);
+    return DB_OK;
+}
+
+/*
+ * Replaces the sealed account key, only while the row still holds old_key: a key changed
+ * meanwhile (another rollover) is DB_NOTFOUND instead of being overwritten.
+ */
+enum db_rc db_admin_account_set_key(struct db *db, const char *tenant_id, const char *ca, const unsigned char *old_key,
+                                    size_t old_len, const unsigned char *new_key, size_t new_len)
+{
+    const char *p[] = { tenant_id, ca, (const char *)old_key, (const char *)new_key };
+    int lens[] = { 0, 0, (int)old_len, (int)new_len }, bin[] = { 0, 0, 1, 1 };
+    return db_command(db,
+                      "UPDATE acme_accounts SET key_sealed = $4 WHERE tenant_id = $1 AND ca = $2 AND key_sealed = $3",
+                      4, p, lens, bin, true);
 }

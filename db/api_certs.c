@@ -9,7 +9,8 @@
 #include <string.h>
 
 #define DB_API_CERT_COLS                                                                                    \
-    "c.id, c.order_id, c.domains, c.serial, c.not_before, c.not_after, c.status, c.ca, c.key_type"
+    "c.id, c.order_id, c.domains, c.serial, c.not_before, c.not_after, c.status, c.ca, c.key_type,"    \
+    " c.revoke_reason, c.revoke_requested_at, c.revoked_at, c.revoke_problem"
 
 /* Reads one certificate with its PEM text. */
 enum db_rc db_api_cert_get(struct db *db, const char *tenant_id, const char *id, json_t **out)
@@ -75,4 +76,50 @@ enum db_rc db_api_cert_key(struct db *db, const char *tenant_id, const char *id,
     }
     PQclear(res);
     return DB_OK;
+}
+
+/* The steps of db_api_cert_revoke inside its transaction. */
+static enum db_rc db_api_cert_revoke_tx(struct db *db, const char *tenant_id, const char *id, int reason)
+{
+    /* The row lock orders this against a worker writing the revocation's outcome. */
+    static const char lock_sql[] = "SELECT c.status, c.revoke_requested_at IS NOT NULL AS pending FROM certificates c"
+                                   " WHERE c.tenant_id = $1 AND c.id = $2 FOR UPDATE";
+    static const char cert_sql[] = "UPDATE certificates SET revoke_reason = $3::int, revoke_requested_at = now(),"
+                                   " revoke_problem = NULL WHERE tenant_id = $1 AND id = $2";
+    /* A job left from an earlier request (none should be) is simply reused. */
+    static const char job_sql[] = "INSERT INTO jobs (kind, certificate_id) VALUES ('revoke', $1)"
+                                  " ON CONFLICT (certificate_id) DO UPDATE SET due_at = now()";
+    char rs[16];
+    snprintf(rs, sizeof rs, "%d", reason);
+    const char *params[3] = { tenant_id, id, rs };
+    json_t *row = NULL;
+    enum db_rc rc = db_query_row(db, lock_sql, 2, params, NULL, NULL, &row);
+    if (rc != DB_OK)
+        return rc;
+    const char *st = json_string_value(json_object_get(row, "status"));
+    bool revoked = st && strcmp(st, "revoked") == 0;
+    bool pending = json_is_true(json_object_get(row, "pending"));
+    json_decref(row);
+    if (revoked)
+        return DB_CONFLICT;
+    /* A second request while the first is pending changes nothing: the first reason stands. */
+    if (pending)
+        return DB_OK;
+    rc = db_command(db, cert_sql, 3, params, NULL, NULL, true);
+    if (rc == DB_OK)
+        rc = db_command(db, job_sql, 1, &params[1], NULL, NULL, false);
+    return rc;
+}
+
+/* Records the revocation request and queues its job, in one transaction. */
+enum db_rc db_api_cert_revoke(struct db *db, const char *tenant_id, const char *id, int reason)
+{
+    enum db_rc rc = db_begin(db);
+    if (rc != DB_OK)
+        return rc;
+    rc = db_api_cert_revoke_tx(db, tenant_id, id, reason);
+    if (rc == DB_OK)
+        return db_commit(db);
+    db_rollback(db);
+    return rc;
 }

@@ -1,8 +1,10 @@
-/* db_admin — the queries of the admin CLI: tenants and API keys. */
+/* db_admin — the queries of the admin CLI: tenants, API keys and ACME account keys. */
 #ifndef CM_DB_ADMIN_H
 #define CM_DB_ADMIN_H
 
 #include "db.h"
+
+#include <stddef.h>
 
 /*
  * Creates a tenant and its first API key (the key's SHA-256) in one transaction.
@@ -19,5 +21,11 @@ enum db_rc db_apikey_create(struct db *db, const char *tenant_id, const unsigned
 enum db_rc db_apikey_revoke(struct db *db, const char *key_id, json_t **out);
 /* Lists a tenant's orders, newest first (for `certmill order list`). */
 enum db_rc db_order_list_admin(struct db *db, const char *tenant_id, int limit, json_t **out);
+/* A tenant's ACME account at a CA: sealed key and URL (NULL until registered); the caller frees both. */
+enum db_rc db_admin_account_get(struct db *db, const char *tenant_id, const char *ca, unsigned char **key,
+                                size_t *keylen, char **url);
+/* Replaces the sealed account key while the row still holds old_key (else DB_NOTFOUND). */
+enum db_rc db_admin_account_set_key(struct db *db, const char *tenant_id, const char *ca, const unsigned char *old_key,
+                                    size_t old_len, const unsigned char *new_key, size_t new_len);
 
 #endif

@@ -96,7 +96,8 @@ struct db_api_cert_filter {
 };
 
 /* The certificate's representation: id, order_id, domains, serial, validity, status, ca,
- * key_type, certificate_pem, chain_pem, created_at (fullchain_pem is the caller's). */
+ * key_type, revoke_reason (code), revoke_requested_at, revoked_at, revoke_problem,
+ * certificate_pem, chain_pem, created_at (fullchain_pem and the revocation object are the caller's). */
 enum db_rc db_api_cert_get(struct db *db, const char *tenant_id, const char *id, json_t **out);
 /* A page of certificates without PEM text, newest first; *rows is an array. */
 enum db_rc db_api_cert_list(struct db *db, const char *tenant_id, const struct db_api_cert_filter *f,
@@ -107,6 +108,13 @@ enum db_rc db_api_cert_list(struct db *db, const char *tenant_id, const struct d
  */
 enum db_rc db_api_cert_key(struct db *db, const char *tenant_id, const char *id, char **key_type,
                            char **order_id, unsigned char **blob, size_t *len);
+
+/*
+ * Asks for the certificate's revocation with an RFC 5280 reason code: in one transaction
+ * records the reason and the time and queues a 'revoke' job. Already asked and pending:
+ * DB_OK, nothing changes. Revoked already: DB_CONFLICT. Not the tenant's: DB_NOTFOUND.
+ */
+enum db_rc db_api_cert_revoke(struct db *db, const char *tenant_id, const char *id, int reason);
 
 /* --- api_challenge.c --- */
 

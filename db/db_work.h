@@ -12,7 +12,9 @@
 
 struct db_job {
     long long id;
-    char order_id[64];
+    char kind[16];            /* "order" or "revoke" */
+    char order_id[64];        /* kind "order"; "" otherwise */
+    char certificate_id[64];  /* kind "revoke"; "" otherwise */
     long long fence;  /* the claim's token: commits are refused once it has moved on */
     int attempts;     /* consecutive failed tries of the current step */
     int polls;        /* polls of a CA object still in progress */
@@ -124,6 +126,16 @@ struct db_cert_new {
 };
 /* (tx) Stores the certificate (once per order) and links it to the order; *cert_id is freed by the caller. */
 enum db_rc db_work_cert_store(struct db *db, const struct db_cert_new *c, char **cert_id);
+
+/*
+ * Reads a certificate for its revoke job: *cert = {id, tenant_id, ca, status, cert_pem,
+ * revoke_reason (null when not asked), revoke_requested (bool)}.
+ */
+enum db_rc db_work_cert_load(struct db *db, const char *cert_id, json_t **cert);
+/* (tx) The CA revoked the certificate: status revoked, revoked_at set (once). */
+enum db_rc db_work_cert_revoked(struct db *db, const char *cert_id);
+/* (tx) The CA refused the revocation for good: the request is cleared, problem kept for the panel. */
+enum db_rc db_work_cert_revoke_refused(struct db *db, const char *cert_id, const json_t *problem);
 
 /* The tenant's ACME account at a CA: sealed key and URL (NULL until registered). */
 enum db_rc db_account_get(struct db *db, const char *tenant_id, const char *ca, long long *id, unsigned char **key,

@@ -22,7 +22,8 @@ enum db_rc db_job_claim(struct db *db, const char *owner, int lease_seconds, str
                             " FROM (SELECT id FROM jobs WHERE due_at <= now()"
                             "   AND (lease_until IS NULL OR lease_until < now())"
                             "   ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED) d"
-                            " WHERE j.id = d.id RETURNING j.id, j.order_id, j.fence, j.attempts, j.polls",
+                            " WHERE j.id = d.id RETURNING j.id, j.kind, coalesce(j.order_id, ''),"
+                            " coalesce(j.certificate_id, ''), j.fence, j.attempts, j.polls",
                             2, p, NULL, NULL, &rc);
     if (!res)
         return rc;
@@ -31,10 +32,12 @@ enum db_rc db_job_claim(struct db *db, const char *owner, int lease_seconds, str
         return DB_NOTFOUND;
     }
     job->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    snprintf(job->order_id, sizeof job->order_id, "%s", PQgetvalue(res, 0, 1));
-    job->fence = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-    job->attempts = atoi(PQgetvalue(res, 0, 3));
-    job->polls = atoi(PQgetvalue(res, 0, 4));
+    snprintf(job->kind, sizeof job->kind, "%s", PQgetvalue(res, 0, 1));
+    snprintf(job->order_id, sizeof job->order_id, "%s", PQgetvalue(res, 0, 2));
+    snprintf(job->certificate_id, sizeof job->certificate_id, "%s", PQgetvalue(res, 0, 3));
+    job->fence = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+    job->attempts = atoi(PQgetvalue(res, 0, 5));
+    job->polls = atoi(PQgetvalue(res, 0, 6));
     PQclear(res);
     return DB_OK;
 }

@@ -3,7 +3,10 @@
  *
  * Representation: {"id", "order_id", "domains", "serial", "not_before", "not_after",
  * "status", "ca", "key_type", "certificate_pem" (leaf), "chain_pem", "fullchain_pem"
- * (leaf + chain), "created_at"} (list items leave out the three PEM fields).
+ * (leaf + chain), "revocation", "created_at"} (list items leave out the three PEM fields).
+ * "revocation" is null until a revocation is asked, then {"reason" (RFC 5280 name),
+ * "requested_at" (null once done or refused), "revoked_at" (null until the CA agreed),
+ * "problem" (the CA's refusal, else null)}.
  * /key answers {"key_type", "key_pem"} with Cache-Control: no-store.
  */
 #ifndef CM_FCGI_CERTIFICATES_H
@@ -22,6 +25,8 @@ void fcgi_certs_list(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_res
 void fcgi_certs_get(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp);
 /* GET /v1/certificates/{id}/key. */
 void fcgi_certs_key(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp);
+/* POST /v1/certificates/{id}/revoke {"reason": ...}: 202, the worker asks the CA. */
+void fcgi_certs_revoke(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp);
 /* leaf + chain as one PEM text (a newline between them when the leaf lacks one); caller frees. */
 char *fcgi_certs_fullchain(const char *leaf, const char *chain);
 

@@ -59,6 +59,8 @@ static const struct fcgi_problem_info fcgi_problems[FCGI_PROB_COUNT] = {
                                     "an order in progress uses this DNS provider", false },
     [FCGI_PROB_ORDER_NOT_WAITING] = { "order_not_waiting", 409, "Order not waiting",
                                       "the order is not waiting for the panel (status action_required)", false },
+    [FCGI_PROB_ALREADY_REVOKED] = { "already_revoked", 409, "Already revoked",
+                                    "the certificate is revoked already", false },
     [FCGI_PROB_SERVICE_UNAVAILABLE] = { "service_unavailable", 503, "Service Unavailable",
                                         "the database is not reachable; retry shortly", true },
     [FCGI_PROB_INTERNAL] = { "internal", 500, "Internal Server Error",

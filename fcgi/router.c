@@ -24,6 +24,7 @@ static const struct fcgi_route fcgi_route_table[] = {
     { "GET", "/v1/certificates", fcgi_certs_list, true, false },
     { "GET", "/v1/certificates/{id}", fcgi_certs_get, true, false },
     { "GET", "/v1/certificates/{id}/key", fcgi_certs_key, true, false },
+    { "POST", "/v1/certificates/{id}/revoke", fcgi_certs_revoke, true, false },
     { "POST", "/v1/dns-providers", fcgi_dns_providers_create, true, true },
     { "GET", "/v1/dns-providers", fcgi_dns_providers_list, true, false },
     { "GET", "/v1/dns-providers/{id}", fcgi_dns_providers_get, true, false },

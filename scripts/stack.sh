@@ -32,7 +32,7 @@
 #
 # Layout of $CM_STACK_DIR: pg/ (cluster, owned by the postgres user when run
 # as root; in /tmp/certmill-pg-<hash> when that user cannot reach the dir,
-# see run/pgdata), pebble/ (TLS CA, config, root.pem of the current run),
+# see run/pgdata), pebble/ (TLS CA, config, root.pem and root-N.pem of the current run),
 # bind/ (named.conf, zone example.test, the copy of pdns.example.test), pdns/
 # (pdns.conf, pdns.sqlite3; zone pdns.example.test made afresh at every `up`),
 # nginx/, log/ (one log per process, the previous run's as *.log.1), run/ (pid
@@ -49,6 +49,10 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 DIR=$(realpath -m -- "${CM_STACK_DIR:-$repo/var/stack}")
 PEBBLE_NOSLEEP=${CM_PEBBLE_NOSLEEP:-1}
+# Alternate chains: roots besides the default one, and intermediates per chain (Pebble's
+# PEBBLE_ALTERNATE_ROOTS and PEBBLE_CHAIN_LENGTH).
+PEBBLE_ALT_ROOTS=2
+PEBBLE_CHAIN_LENGTH=3
 WORKERS=${CM_WORKERS:-2}
 # `up` takes the defaults; the other commands, when CM_BIN_DIR/CM_PORT_BASE
 # are not set, reuse those the running stack was started with.
@@ -469,6 +473,7 @@ EOF
     log "starting pebble on 127.0.0.1:$ACME_PORT (mgmt $MGMT_PORT, dns 127.0.0.1:$DNS_PORT, nosleep=$PEBBLE_NOSLEEP)"
     start_bg pebble "$RUNDIR/pebble.pid" "$LOGDIR/pebble.log" \
         env -u PEBBLE_VA_NOSLEEP "${nosleep[@]}" \
+        PEBBLE_ALTERNATE_ROOTS="$PEBBLE_ALT_ROOTS" PEBBLE_CHAIN_LENGTH="$PEBBLE_CHAIN_LENGTH" \
         pebble -config "$d/pebble-config.json" -dnsserver "127.0.0.1:$DNS_PORT"
     wait_for 30 "pebble https://127.0.0.1:$ACME_PORT/dir" "$RUNDIR/pebble.pid" pebble \
         curl -sf --max-time 2 --cacert "$d/tls-ca.pem" "https://127.0.0.1:$ACME_PORT/dir"
@@ -482,6 +487,16 @@ EOF
     done
     mv -f "$d/roots.tmp" "$d/root.pem"
     mv -f "$d/intermediates.tmp" "$d/intermediate.pem"
+    # Every root, default and alternates (Link: rel="alternate" chains end at roots 1..N).
+    local i
+    rm -f "$d"/root-[0-9]*.pem
+    for ((i = 0; i <= PEBBLE_ALT_ROOTS; i++)); do
+        curl -sf --max-time 5 --cacert "$d/tls-ca.pem" \
+            "https://127.0.0.1:$MGMT_PORT/roots/$i" -o "$d/root-$i.tmp" ||
+            die "cannot fetch https://127.0.0.1:$MGMT_PORT/roots/$i"
+        openssl x509 -in "$d/root-$i.tmp" -noout 2>/dev/null || die "roots/$i is not a PEM certificate"
+        mv -f "$d/root-$i.tmp" "$d/root-$i.pem"
+    done
 }
 
 # ---------------------------------------------------------------- powerdns
@@ -856,7 +871,7 @@ certmill_start() {
 # ---------------------------------------------------------------- stack.env
 
 write_stack_env() {
-    local key="" tenant="" pw
+    local key="" tenant="" pw i roots
     pw=$(pg_password)
     if [[ -s "$SECRETS/demo-tenant.json" ]]; then
         key=$(jq -r '.api_key // ""' "$SECRETS/demo-tenant.json")
@@ -869,6 +884,10 @@ write_stack_env() {
         env_line CERTMILL_TENANT_ID "$tenant"
         env_line CERTMILL_CA_ROOT "$DIR/pebble/root.pem"
         env_line CERTMILL_CA_INTERMEDIATE "$DIR/pebble/intermediate.pem"
+        roots=()
+        for ((i = 0; i <= PEBBLE_ALT_ROOTS; i++)); do roots+=("$DIR/pebble/root-$i.pem"); done
+        env_line CERTMILL_CA_ROOTS "${roots[*]}"
+        env_line CERTMILL_PEBBLE_CHAIN_LENGTH "$PEBBLE_CHAIN_LENGTH"
         env_line CERTMILL_CONFIG "$CONF"
         env_line CERTMILL_DB_URL "postgresql://certmill:$pw@127.0.0.1:$PG_PORT/certmill"
         env_line CERTMILL_PGPASSFILE "$SECRETS/pgpass"

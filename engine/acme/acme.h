@@ -108,6 +108,40 @@ enum acme_rc acme_order_finalize(struct acme_client *c, EVP_PKEY *key, const cha
 enum acme_rc acme_cert_download(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *url,
                                 char **pem, struct acme_result *res);
 
+/*
+ * As acme_cert_download, then, when preferred_issuer_cn is set and the default chain's
+ * top certificate is neither issued by nor named preferred_issuer_cn (exact match),
+ * POST-as-GET the alternates the CA offered (Link: rel="alternate", at most
+ * ACME_MAX_ALTERNATES) and keep the first that is; none matching keeps the default.
+ */
+#define ACME_MAX_ALTERNATES 8
+enum acme_rc acme_cert_download_preferred(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *url,
+                                          const char *preferred_issuer_cn, char **pem, struct acme_result *res);
+
+/* The issuer CN of a PEM chain's last certificate (the root it chains to); false when unreadable. */
+bool acme_chain_top_issuer(const char *pem, char *cn, size_t cnlen);
+/* True when the chain's last certificate is issued by, or is, the CA named preferred_cn (exact match). */
+bool acme_chain_matches(const char *pem, const char *preferred_cn);
+
+/*
+ * POST {"certificate": base64url(DER), "reason": n} to revokeCert, signed with the account
+ * key (RFC 8555 §7.6); reason is an RFC 5280 CRLReason code. A certificate the CA had
+ * revoked already ends in ACME_ERR_PROBLEM with type alreadyRevoked.
+ */
+enum acme_rc acme_cert_revoke(struct acme_client *c, EVP_PKEY *key, const char *kid, const unsigned char *cert_der,
+                              size_t len, int reason, struct acme_result *res);
+/*
+ * Account key rollover (RFC 8555 §7.3.5): on ACME_OK the account kid is bound to new_key
+ * and the CA refuses requests signed with old_key.
+ */
+enum acme_rc acme_key_change(struct acme_client *c, EVP_PKEY *old_key, const char *kid, EVP_PKEY *new_key,
+                             struct acme_result *res);
+/*
+ * The inner JWS of a key change (pure, for tests): protected {"alg", "jwk" of new_key,
+ * "url"} without a nonce, payload {"account": kid, "oldKey": jwk of old_key}; caller frees.
+ */
+char *acme_key_change_inner(EVP_PKEY *old_key, const char *kid, EVP_PKEY *new_key, const char *url);
+
 /* Parsers, separate from the transport so the fuzzers and unit tests can reach them. */
 bool acme_parse_order(const char *json, size_t len, struct acme_order *out);
 bool acme_parse_authz(const char *json, size_t len, struct acme_authz *out);

@@ -90,6 +90,10 @@ enum acme_rc acme_response_error(const struct acme_http_resp *resp, const char *
                                  struct acme_result *res);
 void acme_result_take_response(struct acme_result *res, const struct acme_http_resp *resp);
 
+/* chain.c */
+/* URLs of Link: <url>;rel="alternate" in raw Link values, at most max (fresh strings); returns how many. */
+size_t acme_link_alternates(char *const *links, size_t n_links, char **out, size_t max);
+
 /* parse.c */
 /* True for an absolute https:// (or http://) URL of sane length without spaces or controls. */
 bool acme_url_ok(const char *s);

@@ -24,7 +24,7 @@ static const char *const config_keys_alpn[] = { "listen", NULL };
 static const char *const config_keys_http01[] = { "port", "webroot", NULL };
 static const char *const config_keys_ca[] = { "directory", "trust", "max_inflight",
                                               "exclusive_new_order", "timeout_ms", "contact",
-                                              "caa_identities", NULL };
+                                              "caa_identities", "preferred_chain", NULL };
 
 /* Tells whether key is in a NULL-terminated list. */
 static bool config_key_known(const char *const *keys, const char *key)
@@ -139,6 +139,7 @@ static bool config_load_ca(const struct ini *ini, const char *section, struct co
     ca->trust = config_str(ini, section, "trust", NULL);
     ca->contact = config_str(ini, section, "contact", NULL);
     ca->caa_identities = config_str(ini, section, "caa_identities", NULL);
+    ca->preferred_chain = config_str(ini, section, "preferred_chain", NULL);
     if (!ca->directory) {
         snprintf(err, errlen, "%s: [%s] needs a directory URL", ini->path, section);
         return false;
@@ -262,6 +263,7 @@ void config_free(struct config *cfg)
         free(cfg->cas[i].trust);
         free(cfg->cas[i].contact);
         free(cfg->cas[i].caa_identities);
+        free(cfg->cas[i].preferred_chain);
     }
     free(cfg->cas);
     free(cfg->path);

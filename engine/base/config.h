@@ -15,6 +15,7 @@ struct config_ca {
     int timeout_ms;       /* every request to the CA */
     char *contact;        /* mailto: for new accounts; NULL: none */
     char *caa_identities; /* the CA's CAA issuer domains, space-separated; NULL: skip the CAA pre-flight */
+    char *preferred_chain; /* CN of the root (top issuer) of the chain wanted; NULL: the CA's default */
 };
 
 struct config {

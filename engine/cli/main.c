@@ -1,4 +1,5 @@
-/* certmill — the admin CLI: migrate, tenant create/list, key create/revoke, order list. */
+/* certmill — the admin CLI: migrate, tenant create/list, key create/revoke, order list, account rollover. */
+#include "account_cmd.h"
 #include "apikey.h"
 #include "dns_cmd.h"
 
@@ -27,6 +28,7 @@ static int cli_usage(void)
           "  key create TENANT        add an API key to a tenant (id or name); printed once\n"
           "  key revoke KEY_ID        revoke an API key\n"
           "  order list [TENANT]      show the newest orders\n"
+          "  account rollover TENANT [CA]  replace the tenant's ACME account key (RFC 8555 key change)\n"
           "  dns check NAME | dns update add|delete NAME VALUE --keyfile FILE   (certmill dns for more)\n",
           stderr);
     return CLI_USAGE;
@@ -213,7 +215,7 @@ int main(int argc, char **argv)
         config_free(cfg);
         return CLI_FAIL;
     }
-    int ret = cli_dispatch(db, argc, argv);
+    int ret = !strcmp(argv[0], "account") ? account_cmd_run(cfg, db, argc, argv) : cli_dispatch(db, argc, argv);
     db_close(db);
     config_free(cfg);
     return ret;

@@ -173,6 +173,30 @@ bool cert_matches_key(const char *leaf_pem, EVP_PKEY *key)
     return ok;
 }
 
+/* The DER of the first certificate of a PEM text (revokeCert sends it); false when there is none. */
+bool cert_leaf_der(const char *pem, unsigned char **der, size_t *len)
+{
+    *der = NULL;
+    *len = 0;
+    size_t n = pem ? strlen(pem) : 0;
+    if (n == 0 || n > INT_MAX)
+        return false;
+    BIO *bio = BIO_new_mem_buf(pem, (int)n);
+    X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+    unsigned char *out = NULL;
+    int dlen = x ? i2d_X509(x, &out) : -1;
+    if (dlen > 0) {
+        *der = xmalloc((size_t)dlen);
+        memcpy(*der, out, (size_t)dlen);
+        *len = (size_t)dlen;
+    }
+    OPENSSL_free(out);
+    X509_free(x);
+    BIO_free(bio);
+    ERR_clear_error();
+    return *der != NULL;
+}
+
 /* Frees what a cert_info holds and empties it. */
 void cert_info_free(struct cert_info *ci)
 {

@@ -22,6 +22,8 @@ struct cert_info {
 bool cert_parse_chain(const char *pem, size_t len, struct cert_info *out);
 /* True when the leaf's public key is key's. */
 bool cert_matches_key(const char *leaf_pem, EVP_PKEY *key);
+/* The DER of the first certificate of a PEM text (caller frees *der); false when there is none. */
+bool cert_leaf_der(const char *pem, unsigned char **der, size_t *len);
 void cert_info_free(struct cert_info *ci);
 
 #endif

@@ -193,32 +193,22 @@ done:
 }
 
 /*
- * Signs payload (NULL or "" for POST-as-GET) for url with nonce. With kid NULL the
- * protected header carries the jwk (newAccount), otherwise the kid. Returns the
- * flattened JWS JSON text (caller frees), NULL on failure.
+ * Signs payload (NULL or "" for POST-as-GET) under the protected header prot (alg is
+ * added here); returns the flattened JWS JSON text (caller frees), NULL on failure.
  */
-char *jws_sign(EVP_PKEY *key, const char *kid, const char *nonce, const char *url, const char *payload)
+static char *jws_sign_header(EVP_PKEY *key, json_t *prot, const char *payload)
 {
     const char *alg = jws_alg(key);
-    json_t *prot = NULL, *jws = NULL;
+    json_t *jws = NULL;
     char *prot_text = NULL, *prot64 = NULL, *pay64 = NULL, *input = NULL, *sig64 = NULL, *out = NULL;
     unsigned char *sig = NULL;
     size_t siglen = 0;
-    if (!alg || !nonce || !url) {
-        log_error("jws: cannot sign: %s", !alg ? "unsupported key" : "nonce or url missing");
+    if (!alg) {
+        log_error("jws: cannot sign: unsupported key");
         goto done;
     }
-    prot = json_pack("{s:s, s:s, s:s}", "alg", alg, "nonce", nonce, "url", url);
-    if (!prot)
+    if (json_object_set_new(prot, "alg", json_string(alg)) != 0)
         goto done;
-    if (kid) {
-        if (json_object_set_new(prot, "kid", json_string(kid)) != 0)
-            goto done;
-    } else {
-        json_t *jwk = jws_jwk(key);
-        if (!jwk || json_object_set_new(prot, "jwk", jwk) != 0)
-            goto done;
-    }
     prot_text = json_dumps(prot, JSON_COMPACT);
     if (!prot_text)
         goto done;
@@ -233,7 +223,6 @@ char *jws_sign(EVP_PKEY *key, const char *kid, const char *nonce, const char *ur
     if (jws)
         out = json_dumps(jws, JSON_COMPACT);
 done:
-    json_decref(prot);
     json_decref(jws);
     free(prot_text);
     free(prot64);
@@ -241,6 +230,53 @@ done:
     free(input);
     free(sig);
     free(sig64);
+    return out;
+}
+
+/* Adds the key's public JWK to a protected header; false on failure. */
+static bool jws_header_jwk(json_t *prot, EVP_PKEY *key)
+{
+    json_t *jwk = jws_jwk(key);
+    return jwk && json_object_set_new(prot, "jwk", jwk) == 0;
+}
+
+/*
+ * Signs payload (NULL or "" for POST-as-GET) for url with nonce. With kid NULL the
+ * protected header carries the jwk (newAccount), otherwise the kid. Returns the
+ * flattened JWS JSON text (caller frees), NULL on failure.
+ */
+char *jws_sign(EVP_PKEY *key, const char *kid, const char *nonce, const char *url, const char *payload)
+{
+    char *out = NULL;
+    if (!nonce || !url) {
+        log_error("jws: cannot sign: nonce or url missing");
+        return NULL;
+    }
+    json_t *prot = json_pack("{s:s, s:s}", "nonce", nonce, "url", url);
+    if (!prot)
+        return NULL;
+    bool ok = kid ? json_object_set_new(prot, "kid", json_string(kid)) == 0 : jws_header_jwk(prot, key);
+    if (ok)
+        out = jws_sign_header(key, prot, payload);
+    json_decref(prot);
+    return out;
+}
+
+/*
+ * The inner JWS of a key change (RFC 8555 §7.3.5): jwk of key and url, no nonce (the
+ * outer JWS carries one). Returns the flattened JWS JSON text (caller frees), NULL on failure.
+ */
+char *jws_sign_nested(EVP_PKEY *key, const char *url, const char *payload)
+{
+    char *out = NULL;
+    if (!url) {
+        log_error("jws: cannot sign: url missing");
+        return NULL;
+    }
+    json_t *prot = json_pack("{s:s}", "url", url);
+    if (prot && jws_header_jwk(prot, key))
+        out = jws_sign_header(key, prot, payload);
+    json_decref(prot);
     return out;
 }
 

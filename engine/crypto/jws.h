@@ -17,6 +17,11 @@ const char *jws_alg(EVP_PKEY *key);
  * flattened JWS JSON text (caller frees), NULL on failure.
  */
 char *jws_sign(EVP_PKEY *key, const char *kid, const char *nonce, const char *url, const char *payload);
+/*
+ * The inner JWS of a key change (RFC 8555 §7.3.5): protected header with the jwk of key
+ * and url, and no nonce. Returns the flattened JWS JSON text (caller frees), NULL on failure.
+ */
+char *jws_sign_nested(EVP_PKEY *key, const char *url, const char *payload);
 /* HMAC JWS for External Account Binding is a later issue's. */
 /* token "." thumbprint (RFC 8555 §8.1); caller frees. */
 char *jws_key_authorization(const char *token, EVP_PKEY *account_key);

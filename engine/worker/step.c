@@ -46,7 +46,8 @@ enum step_rc step_tx_abort(struct step *s, enum db_rc rc)
 {
     db_rollback(s->w->db);
     if (rc == DB_NOTFOUND) {
-        log_warn("order %s: lease lost to another worker, dropping this step's outcome", s->order_id);
+        log_warn("%s %s: lease lost to another worker, dropping this step's outcome", s->cert ? "certificate" : "order",
+                 s->cert ? s->job.certificate_id : s->order_id);
         return STEP_RC_LOST;
     }
     json_decref(s->problem);
@@ -308,7 +309,34 @@ static enum step_rc step_dispatch(struct step *s)
     }
 }
 
-/* Claims one due job and runs its step to an outcome. */
+/* Loads the claimed order and runs its current step to an outcome. */
+static void step_order_run(struct step *s)
+{
+    struct worker *w = s->w;
+    s->order_id = s->job.order_id;
+    enum db_rc rc = db_work_order_load(w->db, s->order_id, &s->order, &s->authzs, &s->blobs);
+    enum step_rc src;
+    if (rc == DB_OK) {
+        s->tenant_id = step_order_str(s, "tenant_id");
+        log_debug("order %s: step %s (attempt %d, poll %d)", s->order_id, step_order_str(s, "step"),
+                  s->job.attempts + 1, s->job.polls);
+        src = step_dispatch(s);
+    } else {
+        s->problem = step_problem("database_unavailable", "cannot read the order", true, NULL);
+        src = STEP_RC_RETRY;
+    }
+    if (src == STEP_RC_RETRY || src == STEP_RC_AGAIN)
+        step_end_retry(s, src == STEP_RC_AGAIN);
+    else if (src == STEP_RC_RESTART)
+        step_end_restart(s);
+    else if (src == STEP_RC_FAIL) {
+        /* Records are removed whatever the outcome: a failed order leaves nothing in the zone. */
+        step_challenge_cleanup(s);
+        step_end_fail(s);
+    }
+}
+
+/* Claims one due job and runs it to an outcome: an order's step, or a certificate's revocation. */
 bool worker_run_one(struct worker *w)
 {
     struct step s;
@@ -317,30 +345,14 @@ bool worker_run_one(struct worker *w)
     enum db_rc rc = db_job_claim(w->db, w->id, w->cfg->lease_seconds, &s.job);
     if (rc != DB_OK)
         return false;
-    s.order_id = s.job.order_id;
     acme_result_init(&s.res);
-    rc = db_work_order_load(w->db, s.order_id, &s.order, &s.authzs, &s.blobs);
-    enum step_rc src;
-    if (rc == DB_OK) {
-        s.tenant_id = step_order_str(&s, "tenant_id");
-        log_debug("order %s: step %s (attempt %d, poll %d)", s.order_id, step_order_str(&s, "step"),
-                  s.job.attempts + 1, s.job.polls);
-        src = step_dispatch(&s);
-    } else {
-        s.problem = step_problem("database_unavailable", "cannot read the order", true, NULL);
-        src = STEP_RC_RETRY;
-    }
-    if (src == STEP_RC_RETRY || src == STEP_RC_AGAIN)
-        step_end_retry(&s, src == STEP_RC_AGAIN);
-    else if (src == STEP_RC_RESTART)
-        step_end_restart(&s);
-    else if (src == STEP_RC_FAIL) {
-        /* Records are removed whatever the outcome: a failed order leaves nothing in the zone. */
-        step_challenge_cleanup(&s);
-        step_end_fail(&s);
-    }
+    if (strcmp(s.job.kind, "revoke") == 0)
+        step_revoke_run(&s);
+    else
+        step_order_run(&s);
     json_decref(s.order);
     json_decref(s.authzs);
+    json_decref(s.cert);
     json_decref(s.problem);
     free(s.blobs.key_sealed);
     free(s.blobs.csr_der);

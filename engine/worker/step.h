@@ -1,4 +1,7 @@
-/* step — one claimed step of one order: its context, and how it ends (commit, retry, fail). */
+/*
+ * step — one claimed job: a step of an order, or a certificate's revocation (kind
+ * 'revoke'); its context, and how it ends (commit, retry, fail).
+ */
 #ifndef CM_STEP_H
 #define CM_STEP_H
 
@@ -21,12 +24,13 @@ enum step_rc {
 struct step {
     struct worker *w;
     struct db_job job;
-    json_t *order;          /* the order row */
+    json_t *order;          /* the order row (NULL for a revoke job) */
+    json_t *cert;           /* the certificate row of a revoke job (NULL for an order) */
     json_t *authzs;         /* its authorizations */
     struct db_order_blobs blobs; /* sealed certificate key, customer's CSR */
     const char *order_id;
-    const char *tenant_id;
-    struct worker_ca *ca;
+    const char *tenant_id;  /* the order's or the certificate's tenant */
+    struct worker_ca *ca;   /* the order's or the certificate's CA */
     EVP_PKEY *account_key;  /* loaded by step_account */
     char *kid;
     struct acme_result res; /* the last ACME call's outcome */
@@ -58,7 +62,10 @@ json_t *step_problem(const char *code, const char *detail, bool retryable, const
 /* Classifies an ACME failure into RETRY or FAIL and sets s->problem. */
 enum step_rc step_acme_failure(struct step *s, enum acme_rc rc, const char *what);
 
-/* Makes sure the tenant has an account at the order's CA; loads its key and kid. */
+/*
+ * Makes sure the tenant (s->tenant_id) has an account at the CA (s->ca); loads its key
+ * and kid. Needs nothing of an order, so a revoke job uses it too.
+ */
 enum step_rc step_account(struct step *s);
 
 /* DNS-01 (step_dns.c): publish through the provider, wait for propagation, remove afterwards. */
@@ -76,5 +83,8 @@ enum step_rc step_authorize(struct step *s);
 enum step_rc step_validate(struct step *s);
 enum step_rc step_finalize(struct step *s);
 enum step_rc step_download(struct step *s);
+
+/* Runs a claimed revoke job to its outcome (step_revoke.c): revoked, retried, or refused for good. */
+void step_revoke_run(struct step *s);
 
 #endif

@@ -218,7 +218,8 @@ enum step_rc step_download(struct step *s)
                                       &ao, &s->res);
     long retry_after = s->res.retry_after;
     if (arc == ACME_OK && strcmp(ao.status, "valid") == 0 && ao.certificate_url)
-        arc = acme_cert_download(s->ca->client, s->account_key, s->kid, ao.certificate_url, &pem, &s->res);
+        arc = acme_cert_download_preferred(s->ca->client, s->account_key, s->kid, ao.certificate_url,
+                                           s->ca->conf->preferred_chain, &pem, &s->res);
     db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, false);
     enum step_rc ret;
     if (arc != ACME_OK) {

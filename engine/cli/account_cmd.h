@@ -1,0 +1,15 @@
+/* account_cmd — `certmill account ...`: the tenants' ACME accounts. */
+#ifndef CM_ACCOUNT_CMD_H
+#define CM_ACCOUNT_CMD_H
+
+#include "base/config.h"
+#include "db.h"
+
+/*
+ * Runs `account rollover TENANT [CA]` (argv[0] is "account"): a new account key, sent to
+ * the CA by key change (RFC 8555 §7.3.5), then stored sealed in place of the old one.
+ * Returns the exit status: 0 done, 1 failed (reported on stderr), 2 usage.
+ */
+int account_cmd_run(const struct config *cfg, struct db *db, int argc, char **argv);
+
+#endif
