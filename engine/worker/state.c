@@ -107,19 +107,18 @@ bool state_order_final(enum order_status s)
     return s == ORDER_ISSUED || s == ORDER_FAILED || s == ORDER_CANCELLED;
 }
 
-/* Retry delay after the attempts-th consecutive failure. */
+/* Retry delay after the attempts-th consecutive failure: 1 min, 10 min, 100 min, then daily. */
 long state_backoff_ms(int attempts, long retry_after_s, double jitter01)
 {
-    long ms = 5000;
-    for (int i = 1; i < attempts && ms < 3600000; i++)
-        ms *= 2;
-    if (ms > 3600000)
-        ms = 3600000;
+    static const long steps_s[] = { 60, 600, 6000, 86400 };
+    int i = attempts < 1 ? 0 : attempts - 1;
+    long ms = steps_s[i < 3 ? i : 3] * 1000;
+    /* Jitter spreads the retries of orders that failed together (a CA outage). */
     ms += (long)((double)ms * 0.2 * jitter01);
     if (retry_after_s > 0) {
-        long ra = (retry_after_s > 86400 ? 86400 : retry_after_s) * 1000;
+        long ra = (retry_after_s > 7 * 86400 ? 7 * 86400 : retry_after_s) * 1000;
         if (ra > ms)
-            ms = ra;
+            ms = ra; /* never sooner than the CA asked */
     }
     return ms;
 }

@@ -64,8 +64,9 @@ bool state_step_allowed(enum order_step a, enum order_step b);
 bool state_order_final(enum order_status s);
 
 /*
- * Delay before retrying a failed step: exponential from 5 s, capped at 1 h, with up to
- * 20% jitter (jitter01 in [0,1)); a CA's Retry-After (seconds, -1 if none) wins when longer.
+ * Delay before retrying a failed step: 1 min, 10 min, 100 min, then daily, each with up
+ * to 20% jitter (jitter01 in [0,1)); a CA's Retry-After (seconds, -1 if none) wins when
+ * longer, so a rate-limited order is never due again before the CA said.
  */
 long state_backoff_ms(int attempts, long retry_after_s, double jitter01);
 /*
@@ -73,7 +74,7 @@ long state_backoff_ms(int attempts, long retry_after_s, double jitter01);
  * within a second; the doubling keeps a slow one from being asked often), or Retry-After (cap 1 h).
  */
 long state_poll_ms(int polls, long retry_after_s);
-/* How many consecutive failures of one step before the order fails for good. */
+/* How many consecutive failures of one step before the order fails for good (about a week). */
 #define STATE_MAX_ATTEMPTS 10
 
 #endif

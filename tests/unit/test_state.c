@@ -149,16 +149,19 @@ static void test_transitions(void **state)
 static void test_backoff(void **state)
 {
     (void)state;
-    assert_int_equal(state_backoff_ms(1, -1, 0.0), 5000);
-    assert_int_equal(state_backoff_ms(2, -1, 0.0), 10000);
-    assert_int_equal(state_backoff_ms(3, -1, 0.0), 20000);
-    assert_int_equal(state_backoff_ms(30, -1, 0.0), 3600000);
+    /* 1 min, 10 min, 100 min, then daily */
+    assert_int_equal(state_backoff_ms(1, -1, 0.0), 60000);
+    assert_int_equal(state_backoff_ms(2, -1, 0.0), 600000);
+    assert_int_equal(state_backoff_ms(3, -1, 0.0), 6000000);
+    assert_int_equal(state_backoff_ms(4, -1, 0.0), 86400000);
+    assert_int_equal(state_backoff_ms(30, -1, 0.0), 86400000);
     /* jitter adds at most 20% */
     long j = state_backoff_ms(2, -1, 0.99);
-    assert_true(j > 10000 && j < 12000);
-    /* Retry-After wins when longer, not when shorter */
-    assert_int_equal(state_backoff_ms(1, 120, 0.0), 120000);
-    assert_int_equal(state_backoff_ms(5, 1, 0.0), 80000);
+    assert_true(j > 600000 && j < 720000);
+    /* Retry-After wins when longer (never sooner than the CA said), not when shorter */
+    assert_int_equal(state_backoff_ms(1, 3600, 0.0), 3600000);
+    assert_int_equal(state_backoff_ms(2, 1, 0.0), 600000);
+    assert_int_equal(state_backoff_ms(1, 30L * 86400, 0.0), 7L * 86400000);
     /* polls: 50 ms doubling to 10 s; Retry-After respected */
     assert_int_equal(state_poll_ms(0, -1), 50);
     assert_int_equal(state_poll_ms(1, -1), 100);
