@@ -12,7 +12,7 @@
 #
 # Environment (defaults in brackets):
 #   CM_STACK_DIR      state, logs, pid files       [$repo/var/stack]
-#   CM_PORT_BASE      first of 10 ports            [18000]
+#   CM_PORT_BASE      first of 12 ports            [18000]
 #   CM_BIN_DIR        certmill binaries            [$repo/build/bin]
 #   CM_PEBBLE_NOSLEEP 1 = no random 0-15 s validation delay in Pebble [1]
 #   CM_WORKERS        number of workers `up` starts [2]
@@ -20,7 +20,9 @@
 # Ports: base+0 PostgreSQL, +1 Pebble ACME (https), +2 Pebble management,
 # +3 HTTP-01 (nginx), +4 TLS-ALPN-01 (certmill-alpn), +5 BIND (udp+tcp),
 # +6 nginx API (http), +7 certmill-fcgi (FastCGI), +8 PowerDNS (udp+tcp),
-# +9 PowerDNS HTTP API. All on 127.0.0.1.
+# +9 PowerDNS HTTP API, +10 pebble-eab ACME (a second Pebble that requires
+# External Account Binding; validates on +3/+4 with BIND like the first),
+# +11 pebble-eab management. All on 127.0.0.1.
 #
 # DNS: BIND is primary for example.test (TSIG-signed updates) and secondary
 # for pdns.example.test, whose primary is PowerDNS (zone kind Master, sqlite
@@ -32,11 +34,12 @@
 #
 # Layout of $CM_STACK_DIR: pg/ (cluster, owned by the postgres user when run
 # as root; in /tmp/certmill-pg-<hash> when that user cannot reach the dir,
-# see run/pgdata), pebble/ (TLS CA, config, root.pem and root-N.pem of the current run),
+# see run/pgdata), pebble/ (TLS CA, config, root.pem and root-N.pem of the current run,
+# pebble-eab-config.json and eab-root.pem of pebble-eab),
 # bind/ (named.conf, zone example.test, the copy of pdns.example.test), pdns/
 # (pdns.conf, pdns.sqlite3; zone pdns.example.test made afresh at every `up`),
 # nginx/, log/ (one log per process, the previous run's as *.log.1), run/ (pid
-# files), secrets/ (0700: master.key, pgpass, tsig.key, pdns-api-key,
+# files), secrets/ (0700: master.key, pgpass, tsig.key, pdns-api-key, eab-hmac-key,
 # demo-tenant.json), certmill.conf, stack.env (KEY=VALUE
 # for tests and scripts/demo.sh; var/stack.env links to the default one).
 set -euo pipefail
@@ -61,8 +64,8 @@ recorded() {
 }
 BIN=$(realpath -m -- "${CM_BIN_DIR:-$(recorded "${1:-}" bin-dir "$repo/build/bin")}")
 PORT_BASE=${CM_PORT_BASE:-$(recorded "${1:-}" port-base 18000)}
-if ! [[ "$PORT_BASE" =~ ^[0-9]+$ ]] || ((PORT_BASE < 1024 || PORT_BASE > 65526)); then
-    echo "stack: CM_PORT_BASE must be 1024..65526, not '$PORT_BASE'" >&2
+if ! [[ "$PORT_BASE" =~ ^[0-9]+$ ]] || ((PORT_BASE < 1024 || PORT_BASE > 65524)); then
+    echo "stack: CM_PORT_BASE must be 1024..65524, not '$PORT_BASE'" >&2
     exit 2
 fi
 [[ "$WORKERS" =~ ^[0-9]+$ ]] ||
@@ -78,7 +81,9 @@ API_PORT=$((PORT_BASE + 6))
 FCGI_PORT=$((PORT_BASE + 7))
 PDNS_PORT=$((PORT_BASE + 8))
 PDNS_API_PORT=$((PORT_BASE + 9))
-LAST_PORT=$PDNS_API_PORT
+EAB_ACME_PORT=$((PORT_BASE + 10))
+EAB_MGMT_PORT=$((PORT_BASE + 11))
+LAST_PORT=$EAB_MGMT_PORT
 
 PG_BIN=/usr/lib/postgresql/15/bin
 CONF=$DIR/certmill.conf
@@ -415,6 +420,11 @@ make_secrets() {
         openssl rand -hex 32 | write_secret "$SECRETS/pdns-api-key"
     fi
     chmod 0600 "$SECRETS/pdns-api-key"
+    # External Account Binding MAC key of pebble-eab: 32 random bytes, base64url, made once.
+    if ! grep -qxE '[A-Za-z0-9_-]{43}' "$SECRETS/eab-hmac-key" 2>/dev/null; then
+        openssl rand 32 | basenc --base64url -w0 | tr -d '=' | write_secret "$SECRETS/eab-hmac-key"
+    fi
+    chmod 0600 "$SECRETS/eab-hmac-key"
 }
 
 # ---------------------------------------------------------------- pebble
@@ -497,6 +507,40 @@ EOF
         openssl x509 -in "$d/root-$i.tmp" -noout 2>/dev/null || die "roots/$i is not a PEM certificate"
         mv -f "$d/root-$i.tmp" "$d/root-$i.pem"
     done
+}
+
+# pebble_eab_start — a second Pebble that requires External Account Binding
+# ("kid-1" with the MAC key of $SECRETS/eab-hmac-key). It validates against the
+# same HTTP-01/TLS-ALPN-01 ports and DNS server as the first one.
+pebble_eab_start() {
+    local d=$DIR/pebble key nosleep=()
+    if [[ "$PEBBLE_NOSLEEP" == 1 ]]; then nosleep=(PEBBLE_VA_NOSLEEP=1); fi
+    port_free tcp "$EAB_ACME_PORT"
+    port_free tcp "$EAB_MGMT_PORT"
+    pebble_tls
+    key=$(head -n1 "$SECRETS/eab-hmac-key")
+    [[ -n "$key" ]] || die "no EAB MAC key in $SECRETS/eab-hmac-key"
+    (
+        umask 077
+        jq -n --arg listen "127.0.0.1:$EAB_ACME_PORT" --arg mgmt "127.0.0.1:$EAB_MGMT_PORT" \
+            --arg cert "$d/tls-server.pem" --arg key "$d/tls-server.key" \
+            --argjson http "$HTTP01_PORT" --argjson tls "$TLSALPN_PORT" --arg mac "$key" \
+            '{pebble: {listenAddress: $listen, managementListenAddress: $mgmt, certificate: $cert,
+              privateKey: $key, httpPort: $http, tlsPort: $tls, ocspResponderURL: "",
+              externalAccountBindingRequired: true, externalAccountMACKeys: {"kid-1": $mac}}}' \
+            >"$d/pebble-eab-config.json"
+    )
+    log "starting pebble-eab on 127.0.0.1:$EAB_ACME_PORT (mgmt $EAB_MGMT_PORT, EAB required)"
+    start_bg pebble-eab "$RUNDIR/pebble-eab.pid" "$LOGDIR/pebble-eab.log" \
+        env -u PEBBLE_VA_NOSLEEP -u PEBBLE_ALTERNATE_ROOTS -u PEBBLE_CHAIN_LENGTH "${nosleep[@]}" \
+        pebble -config "$d/pebble-eab-config.json" -dnsserver "127.0.0.1:$DNS_PORT"
+    wait_for 30 "pebble-eab https://127.0.0.1:$EAB_ACME_PORT/dir" "$RUNDIR/pebble-eab.pid" pebble \
+        curl -sf --max-time 2 --cacert "$d/tls-ca.pem" "https://127.0.0.1:$EAB_ACME_PORT/dir"
+    curl -sf --max-time 5 --cacert "$d/tls-ca.pem" \
+        "https://127.0.0.1:$EAB_MGMT_PORT/roots/0" -o "$d/eab-root.tmp" ||
+        die "cannot fetch https://127.0.0.1:$EAB_MGMT_PORT/roots/0"
+    openssl x509 -in "$d/eab-root.tmp" -noout 2>/dev/null || die "pebble-eab roots/0 is not a PEM certificate"
+    mv -f "$d/eab-root.tmp" "$d/eab-root.pem"
 }
 
 # ---------------------------------------------------------------- powerdns
@@ -784,6 +828,22 @@ max_inflight = 4
 exclusive_new_order = yes
 timeout_ms = 15000
 caa_identities = pebble.letsencrypt.org
+[ca.local-eab]
+directory = https://127.0.0.1:$EAB_ACME_PORT/dir
+trust = $DIR/pebble/tls-ca.pem
+max_inflight = 4
+exclusive_new_order = yes
+timeout_ms = 15000
+caa_identities = pebble.letsencrypt.org
+eab_kid = kid-1
+eab_hmac_key_file = $SECRETS/eab-hmac-key
+[ca.local-eab-nokeys]
+directory = https://127.0.0.1:$EAB_ACME_PORT/dir
+trust = $DIR/pebble/tls-ca.pem
+max_inflight = 4
+exclusive_new_order = yes
+timeout_ms = 15000
+caa_identities = pebble.letsencrypt.org
 [dns]
 resolvers = 127.0.0.1:$DNS_PORT
 port = $DNS_PORT
@@ -884,6 +944,8 @@ write_stack_env() {
         env_line CERTMILL_TENANT_ID "$tenant"
         env_line CERTMILL_CA_ROOT "$DIR/pebble/root.pem"
         env_line CERTMILL_CA_INTERMEDIATE "$DIR/pebble/intermediate.pem"
+        env_line CERTMILL_EAB_CA_ROOT "$DIR/pebble/eab-root.pem"
+        env_line CERTMILL_PEBBLE_EAB_URL "https://127.0.0.1:$EAB_ACME_PORT/dir"
         roots=()
         for ((i = 0; i <= PEBBLE_ALT_ROOTS; i++)); do roots+=("$DIR/pebble/root-$i.pem"); done
         env_line CERTMILL_CA_ROOTS "${roots[*]}"
@@ -975,7 +1037,7 @@ cmd_up() {
     step ports
     local port
     for port in "$PG_PORT" "$ACME_PORT" "$MGMT_PORT" "$HTTP01_PORT" "$DNS_PORT" "$API_PORT" \
-        "$PDNS_PORT" "$PDNS_API_PORT"; do
+        "$PDNS_PORT" "$PDNS_API_PORT" "$EAB_ACME_PORT" "$EAB_MGMT_PORT"; do
         port_free tcp "$port"
     done
     port_free udp "$DNS_PORT"
@@ -991,6 +1053,8 @@ cmd_up() {
     bind_start
     step pebble "$LOGDIR/pebble.log" "$LOGDIR/openssl.log"
     pebble_start
+    step pebble-eab "$LOGDIR/pebble-eab.log" "$LOGDIR/openssl.log"
+    pebble_eab_start
     step nginx "$DIR/nginx/error.log"
     nginx_start
     step config
@@ -1035,6 +1099,7 @@ cmd_down() {
     stop_pidfile certmill-alpn "$RUNDIR/alpn.pid" certmill-alpn 15 || ok=0
     stop_pidfile certmill-fcgi "$RUNDIR/fcgi.pid" certmill-fcgi 15 || ok=0
     stop_pidfile nginx "$DIR/nginx/nginx.pid" nginx 10 || ok=0
+    stop_pidfile pebble-eab "$RUNDIR/pebble-eab.pid" pebble 10 || ok=0
     stop_pidfile pebble "$RUNDIR/pebble.pid" pebble 10 || ok=0
     stop_pidfile named "$RUNDIR/named.pid" named 10 || ok=0
     stop_pidfile pdns "$RUNDIR/pdns.pid" pdns_server 10 || ok=0
@@ -1065,6 +1130,7 @@ running_list() {
     pid=$(pidfile_alive "$RUNDIR/pdns.pid" pdns_server) && echo "pdns $pid"
     pid=$(pidfile_alive "$RUNDIR/named.pid" named) && echo "named $pid"
     pid=$(pidfile_alive "$RUNDIR/pebble.pid" pebble) && echo "pebble $pid"
+    pid=$(pidfile_alive "$RUNDIR/pebble-eab.pid" pebble) && echo "pebble-eab $pid"
     pid=$(pidfile_alive "$DIR/nginx/nginx.pid" nginx) && echo "nginx $pid"
     pid=$(pidfile_alive "$RUNDIR/fcgi.pid" certmill-fcgi) && echo "certmill-fcgi $pid"
     pid=$(pidfile_alive "$RUNDIR/alpn.pid" certmill-alpn) && echo "certmill-alpn $pid"
@@ -1095,6 +1161,7 @@ cmd_status() {
     show pdns "127.0.0.1:$PDNS_PORT (udp+tcp), API http://127.0.0.1:$PDNS_API_PORT" 1
     show named "127.0.0.1:$DNS_PORT (udp+tcp)" 1
     show pebble "https://127.0.0.1:$ACME_PORT/dir, mgmt :$MGMT_PORT" 1
+    show pebble-eab "https://127.0.0.1:$EAB_ACME_PORT/dir, mgmt :$EAB_MGMT_PORT (EAB required)" 1
     show nginx "http://127.0.0.1:$API_PORT (API), :$HTTP01_PORT (HTTP-01)" 1
     have_certmill && want_cm=1
     show certmill-fcgi "fastcgi 127.0.0.1:$FCGI_PORT" "$want_cm"

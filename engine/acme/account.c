@@ -2,13 +2,15 @@
 #include "acme/internal.h"
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "crypto/jws.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* The newAccount payload: terms agreed, and the contact when there is one. */
-static char *acme_account_payload(const char *contact)
+static char *acme_account_payload(const char *contact, const struct acme_eab *eab, const char *url,
+                                  EVP_PKEY *key)
 {
     json_t *o = json_pack("{s:b}", "termsOfServiceAgreed", 1);
     char *text = NULL;
@@ -16,6 +18,11 @@ static char *acme_account_payload(const char *contact)
         return NULL;
     if (contact && *contact && json_object_set_new(o, "contact", json_pack("[s]", contact)) != 0)
         goto done;
+    if (eab) {
+        json_t *b = jws_sign_eab(eab->kid, eab->hmac_key, eab->keylen, eab->alg, url, key);
+        if (!b || json_object_set_new(o, "externalAccountBinding", b) != 0)
+            goto done;
+    }
     text = json_dumps(o, JSON_COMPACT);
 done:
     json_decref(o);
@@ -39,6 +46,13 @@ static bool acme_account_usable(const struct buf *body)
 enum acme_rc acme_account_new(struct acme_client *c, EVP_PKEY *key, const char *contact, char **kid,
                               struct acme_result *res)
 {
+    return acme_account_new_eab(c, key, contact, NULL, kid, res);
+}
+
+/* newAccount, with the External Account Binding when eab is given. */
+enum acme_rc acme_account_new_eab(struct acme_client *c, EVP_PKEY *key, const char *contact,
+                                  const struct acme_eab *eab, char **kid, struct acme_result *res)
+{
     struct acme_http_resp resp;
     char *payload = NULL;
     acme_http_resp_init(&resp);
@@ -51,9 +65,9 @@ enum acme_rc acme_account_new(struct acme_client *c, EVP_PKEY *key, const char *
         return acme_fail(res, ACME_ERR_LOCAL, "newAccount", c->directory_url, "no place for the account URL");
     if ((rc = acme_directory_load(c, res)) != ACME_OK)
         goto done;
-    if (c->dir.eab_required)
-        log_warn("acme: the CA wants External Account Binding, which certmill does not send yet");
-    if (!(payload = acme_account_payload(contact))) {
+    if (c->dir.eab_required && !eab)
+        log_warn("acme: the CA wants External Account Binding and none is configured for it");
+    if (!(payload = acme_account_payload(contact, eab, c->dir.new_account, key))) {
         rc = acme_fail(res, ACME_ERR_LOCAL, "newAccount", c->dir.new_account, "could not build the payload");
         goto done;
     }

@@ -88,6 +88,17 @@ enum acme_rc acme_directory_load(struct acme_client *c, struct acme_result *res)
 enum acme_rc acme_account_new(struct acme_client *c, EVP_PKEY *key, const char *contact, char **kid,
                               struct acme_result *res);
 
+/* External Account Binding credentials a CA hands out (RFC 8555 §7.3.4). */
+struct acme_eab {
+    const char *kid;              /* the key identifier */
+    const unsigned char *hmac_key; /* the MAC key, decoded from base64url */
+    size_t keylen;
+    const char *alg;              /* "HS256" (also for NULL), "HS384" or "HS512" */
+};
+/* acme_account_new with an External Account Binding when eab is not NULL. */
+enum acme_rc acme_account_new_eab(struct acme_client *c, EVP_PKEY *key, const char *contact,
+                                  const struct acme_eab *eab, char **kid, struct acme_result *res);
+
 /* newOrder for DNS identifiers (a wildcard name is sent as "*.example.com"). */
 enum acme_rc acme_order_new(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *const *names,
                             size_t n, struct acme_order *out, struct acme_result *res);

@@ -3,8 +3,10 @@
 #include "base/ini.h"
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "crypto/b64.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +26,8 @@ static const char *const config_keys_alpn[] = { "listen", NULL };
 static const char *const config_keys_http01[] = { "port", "webroot", NULL };
 static const char *const config_keys_ca[] = { "directory", "trust", "max_inflight",
                                               "exclusive_new_order", "timeout_ms", "contact",
-                                              "caa_identities", "preferred_chain", NULL };
+                                              "caa_identities", "preferred_chain", "eab_kid",
+                                              "eab_hmac_key", "eab_hmac_key_file", "eab_alg", NULL };
 
 /* Tells whether key is in a NULL-terminated list. */
 static bool config_key_known(const char *const *keys, const char *key)
@@ -129,6 +132,77 @@ static char *config_str(const struct ini *ini, const char *section, const char *
     return xstrdup(v && *v ? v : def);
 }
 
+/* Reads the EAB MAC key of a file: its first line, base64url. NULL (err set) on failure. */
+static char *config_read_secret_line(const struct ini *ini, const char *section, const char *path, char *err,
+                                     size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    if (!f) {
+        snprintf(err, errlen, "%s:%d: cannot read eab_hmac_key_file %s: %s", ini->path,
+                 config_line(ini, section, "eab_hmac_key_file"), path, strerror(errno));
+        return NULL;
+    }
+    bool ok = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    if (!ok) {
+        snprintf(err, errlen, "%s:%d: eab_hmac_key_file %s is empty", ini->path,
+                 config_line(ini, section, "eab_hmac_key_file"), path);
+        return NULL;
+    }
+    line[strcspn(line, "\r\n")] = '\0';
+    char *s = xstrdup(line);
+    OPENSSL_cleanse(line, sizeof line);
+    return s;
+}
+
+/* Reads the External Account Binding keys of a [ca.NAME] section; the key is never logged. */
+static bool config_load_ca_eab(const struct ini *ini, const char *section, struct config_ca *ca, char *err,
+                               size_t errlen)
+{
+    const char *key = ini_get(ini, section, "eab_hmac_key");
+    const char *file = ini_get(ini, section, "eab_hmac_key_file");
+    ca->eab_kid = config_str(ini, section, "eab_kid", NULL);
+    ca->eab_alg = config_str(ini, section, "eab_alg", "HS256");
+    if (strcmp(ca->eab_alg, "HS256") != 0 && strcmp(ca->eab_alg, "HS384") != 0 &&
+        strcmp(ca->eab_alg, "HS512") != 0) {
+        snprintf(err, errlen, "%s:%d: eab_alg must be HS256, HS384 or HS512", ini->path,
+                 config_line(ini, section, "eab_alg"));
+        return false;
+    }
+    if (key && !*key)
+        key = NULL;
+    if (file && !*file)
+        file = NULL;
+    if (key && file) {
+        snprintf(err, errlen, "%s: [%s] has both eab_hmac_key and eab_hmac_key_file", ini->path, section);
+        return false;
+    }
+    if (!ca->eab_kid && !key && !file)
+        return true;
+    if (!ca->eab_kid || (!key && !file)) {
+        snprintf(err, errlen, "%s: [%s] needs eab_kid and eab_hmac_key (or eab_hmac_key_file) together", ini->path,
+                 section);
+        return false;
+    }
+    char *text = file ? config_read_secret_line(ini, section, file, err, errlen) : xstrdup(key);
+    if (!text)
+        return false;
+    /* CAs hand the key out base64url; some add the padding of plain base64. */
+    size_t n = strlen(text);
+    while (n > 0 && text[n - 1] == '=')
+        text[--n] = '\0';
+    bool ok = n > 0 && b64url_decode(text, &ca->eab_hmac_key, &ca->eab_hmac_keylen) && ca->eab_hmac_keylen > 0;
+    OPENSSL_cleanse(text, strlen(text));
+    free(text);
+    if (!ok) {
+        snprintf(err, errlen, "%s:%d: the EAB HMAC key of [%s] is not base64url", ini->path,
+                 config_line(ini, section, file ? "eab_hmac_key_file" : "eab_hmac_key"), section);
+        return false;
+    }
+    return true;
+}
+
 /* Reads one [ca.NAME] section. */
 static bool config_load_ca(const struct ini *ini, const char *section, struct config_ca *ca, char *err,
                            size_t errlen)
@@ -155,6 +229,8 @@ static bool config_load_ca(const struct ini *ini, const char *section, struct co
     if (!config_int(ini, section, "timeout_ms", 100, 600000, 30000, &n, err, errlen))
         return false;
     ca->timeout_ms = (int)n;
+    if (!config_load_ca_eab(ini, section, ca, err, errlen))
+        return false;
     return config_bool(ini, section, "exclusive_new_order", false, &ca->exclusive_new_order, err, errlen);
 }
 
@@ -264,6 +340,11 @@ void config_free(struct config *cfg)
         free(cfg->cas[i].contact);
         free(cfg->cas[i].caa_identities);
         free(cfg->cas[i].preferred_chain);
+        free(cfg->cas[i].eab_kid);
+        free(cfg->cas[i].eab_alg);
+        if (cfg->cas[i].eab_hmac_key)
+            OPENSSL_cleanse(cfg->cas[i].eab_hmac_key, cfg->cas[i].eab_hmac_keylen);
+        free(cfg->cas[i].eab_hmac_key);
     }
     free(cfg->cas);
     free(cfg->path);

@@ -16,6 +16,10 @@ struct config_ca {
     char *contact;        /* mailto: for new accounts; NULL: none */
     char *caa_identities; /* the CA's CAA issuer domains, space-separated; NULL: skip the CAA pre-flight */
     char *preferred_chain; /* CN of the root (top issuer) of the chain wanted; NULL: the CA's default */
+    char *eab_kid;        /* External Account Binding key id; NULL: no EAB */
+    unsigned char *eab_hmac_key; /* its MAC key, decoded (eab_hmac_key or eab_hmac_key_file); secret */
+    size_t eab_hmac_keylen;
+    char *eab_alg;        /* "HS256", "HS384" or "HS512" */
 };
 
 struct config {

@@ -9,6 +9,7 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/hmac.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -277,6 +278,58 @@ char *jws_sign_nested(EVP_PKEY *key, const char *url, const char *payload)
     if (prot && jws_header_jwk(prot, key))
         out = jws_sign_header(key, prot, payload);
     json_decref(prot);
+    return out;
+}
+
+/* The digest of an HMAC JWS algorithm name; NULL for one we do not know. */
+static const EVP_MD *jws_hmac_md(const char *alg)
+{
+    if (!alg || strcmp(alg, "HS256") == 0)
+        return EVP_sha256();
+    if (strcmp(alg, "HS384") == 0)
+        return EVP_sha384();
+    if (strcmp(alg, "HS512") == 0)
+        return EVP_sha512();
+    return NULL;
+}
+
+/* The External Account Binding JWS (RFC 8555 §7.3.4); caller json_decref's. */
+json_t *jws_sign_eab(const char *kid, const unsigned char *hmac_key, size_t keylen, const char *alg,
+                     const char *url, EVP_PKEY *account_key)
+{
+    const EVP_MD *md = jws_hmac_md(alg);
+    json_t *prot = NULL, *jwk = NULL, *out = NULL;
+    char *prot_text = NULL, *jwk_text = NULL, *prot64 = NULL, *pay64 = NULL, *input = NULL, *sig64 = NULL;
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    if (!md || !kid || !*kid || !hmac_key || keylen == 0 || !url) {
+        log_error("jws: cannot sign the external account binding: bad algorithm, kid, key or url");
+        return NULL;
+    }
+    if (!(jwk = jws_jwk(account_key)))
+        goto done;
+    prot = json_pack("{s:s, s:s, s:s}", "alg", alg ? alg : "HS256", "kid", kid, "url", url);
+    if (!prot || !(prot_text = json_dumps(prot, JSON_COMPACT)) || !(jwk_text = json_dumps(jwk, JSON_COMPACT)))
+        goto done;
+    prot64 = b64url_encode(prot_text, strlen(prot_text));
+    pay64 = b64url_encode(jwk_text, strlen(jwk_text));
+    input = xasprintf("%s.%s", prot64, pay64);
+    if (!HMAC(md, hmac_key, (int)keylen, (const unsigned char *)input, strlen(input), mac, &maclen)) {
+        jws_log_ossl("external account binding HMAC");
+        goto done;
+    }
+    sig64 = b64url_encode(mac, maclen);
+    out = json_pack("{s:s, s:s, s:s}", "protected", prot64, "payload", pay64, "signature", sig64);
+done:
+    OPENSSL_cleanse(mac, sizeof mac);
+    json_decref(prot);
+    json_decref(jwk);
+    free(prot_text);
+    free(jwk_text);
+    free(prot64);
+    free(pay64);
+    free(input);
+    free(sig64);
     return out;
 }
 

@@ -22,7 +22,15 @@ char *jws_sign(EVP_PKEY *key, const char *kid, const char *nonce, const char *ur
  * and url, and no nonce. Returns the flattened JWS JSON text (caller frees), NULL on failure.
  */
 char *jws_sign_nested(EVP_PKEY *key, const char *url, const char *payload);
-/* HMAC JWS for External Account Binding is a later issue's. */
+/*
+ * The External Account Binding of a newAccount request (RFC 8555 §7.3.4): a JWS whose
+ * protected header is {"alg", "kid": kid, "url": url}, whose payload is the public JWK
+ * of account_key and whose signature is an HMAC with hmac_key. alg is "HS256" (also for
+ * NULL), "HS384" or "HS512". Returns the flattened JWS object (caller json_decref's),
+ * NULL on failure.
+ */
+json_t *jws_sign_eab(const char *kid, const unsigned char *hmac_key, size_t keylen, const char *alg,
+                     const char *url, EVP_PKEY *account_key);
 /* token "." thumbprint (RFC 8555 §8.1); caller frees. */
 char *jws_key_authorization(const char *token, EVP_PKEY *account_key);
 

@@ -72,7 +72,10 @@ enum step_rc step_account(struct step *s)
         enum acme_rc arc = acme_directory_load(s->ca->client, &s->res);
         if (arc == ACME_OK) {
             int slot = db_ca_gate_enter(s->w->db, s->ca->conf->name, s->ca->conf->max_inflight, false);
-            arc = acme_account_new(s->ca->client, s->account_key, s->ca->conf->contact, &url, &s->res);
+            const struct config_ca *cc = s->ca->conf;
+            struct acme_eab eab = { cc->eab_kid, cc->eab_hmac_key, cc->eab_hmac_keylen, cc->eab_alg };
+            arc = acme_account_new_eab(s->ca->client, s->account_key, cc->contact, cc->eab_kid ? &eab : NULL,
+                                       &url, &s->res);
             db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, false);
         }
         if (arc != ACME_OK) {

@@ -141,6 +141,22 @@ enum step_rc step_acme_failure(struct step *s, enum acme_rc rc, const char *what
         s->problem = step_problem("ca_account_lost", detail, true, pr);
         return STEP_RC_AGAIN;
     }
+    if (strcmp(what, "newAccount") == 0 &&
+        (acme_problem_is(pr, "externalAccountRequired") || acme_problem_is(pr, "unauthorized"))) {
+        /* Without (right) EAB keys every new try is refused the same way: fail once, no retry storm. */
+        bool required = acme_problem_is(pr, "externalAccountRequired") || !s->ca->conf->eab_kid;
+        snprintf(detail, sizeof detail,
+                 "newAccount: the CA %s External Account Binding: configure eab_kid and eab_hmac_key "
+                 "(or eab_hmac_key_file) for [ca.%s]; the CA said: %s",
+                 required ? "requires" : "rejected the", s->ca->conf->name,
+                 log_safe(safe, sizeof safe, pr->detail ? pr->detail : "(no detail)"));
+        step_log(s, "%s", detail);
+        if (required)
+            s->problem = step_problem("eab_required", detail, false, pr);
+        else
+            s->problem = step_problem("eab_rejected", detail, false, pr);
+        return STEP_RC_FAIL;
+    }
     if (s->res.http_status == 404 && strcmp(what, "newOrder") != 0 && strcmp(what, "newAccount") != 0) {
         /* The CA no longer has the order or authorization (it was restarted or purged it). */
         s->problem = step_problem("ca_order_lost", detail, true, pr);
