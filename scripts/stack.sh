@@ -480,9 +480,11 @@ pebble_start() {
 }
 EOF
     if [[ "$PEBBLE_NOSLEEP" == 1 ]]; then nosleep=(PEBBLE_VA_NOSLEEP=1); fi
+    # CM_PEBBLE_NONCEREJECT: the share of good nonces Pebble rejects (its default is 5).
+    if [[ -n "${CM_PEBBLE_NONCEREJECT:-}" ]]; then nosleep+=(PEBBLE_WFE_NONCEREJECT="$CM_PEBBLE_NONCEREJECT"); fi
     log "starting pebble on 127.0.0.1:$ACME_PORT (mgmt $MGMT_PORT, dns 127.0.0.1:$DNS_PORT, nosleep=$PEBBLE_NOSLEEP)"
     start_bg pebble "$RUNDIR/pebble.pid" "$LOGDIR/pebble.log" \
-        env -u PEBBLE_VA_NOSLEEP "${nosleep[@]}" \
+        env -u PEBBLE_VA_NOSLEEP -u PEBBLE_WFE_NONCEREJECT "${nosleep[@]}" \
         PEBBLE_ALTERNATE_ROOTS="$PEBBLE_ALT_ROOTS" PEBBLE_CHAIN_LENGTH="$PEBBLE_CHAIN_LENGTH" \
         pebble -config "$d/pebble-config.json" -dnsserver "127.0.0.1:$DNS_PORT"
     wait_for 30 "pebble https://127.0.0.1:$ACME_PORT/dir" "$RUNDIR/pebble.pid" pebble \

@@ -15,7 +15,9 @@
 #include <time.h>
 
 #define ACME_MAX_RESPONSE (1024 * 1024) /* bytes of any one CA response */
-#define ACME_MAX_BADNONCE_RETRIES 5
+/* badNonce is retried inside one call up to this many times, and for at most this long. */
+#define ACME_MAX_BADNONCE_RETRIES 10
+#define ACME_MAX_BADNONCE_MS 30000
 
 enum acme_rc {
     ACME_OK = 0,

@@ -4,6 +4,7 @@
 #include "crypto/jws.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 /* Checks the arguments every signed call needs and clears res; ACME_ERR_LOCAL when one is missing. */
 enum acme_rc acme_call_begin(struct acme_client *c, EVP_PKEY *key, const char *url, struct acme_result *res)
@@ -29,16 +30,26 @@ static bool acme_is_bad_nonce(const struct acme_http_resp *resp)
     return bad;
 }
 
+/* Milliseconds on the monotonic clock. */
+static long long acme_post_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /*
  * Signs payload for url and posts it. A badNonce answer is retried with the nonce that
- * came with it, at most ACME_MAX_BADNONCE_RETRIES times: the CA may reject any nonce
- * (Pebble rejects 5% on purpose) and RFC 8555 §6.5 makes that the client's to retry.
+ * came with it, at most ACME_MAX_BADNONCE_RETRIES times and ACME_MAX_BADNONCE_MS long:
+ * the CA may reject any nonce (Pebble rejects 5% on purpose) and RFC 8555 §6.5 makes
+ * that the client's to retry, but a CA rejecting every nonce must not hold a worker.
  * ACME_OK means a response below 400 is in resp; the caller judges its status.
  */
 enum acme_rc acme_post(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *url, const char *payload,
                        const char *accept, struct acme_http_resp *resp, struct acme_result *res)
 {
     enum acme_rc rc = acme_directory_load(c, res);
+    long long deadline = acme_post_now_ms() + ACME_MAX_BADNONCE_MS;
     for (int attempt = 0; rc == ACME_OK; attempt++) {
         char *nonce = NULL;
         rc = acme_nonce_take(c, &nonce, res);
@@ -58,7 +69,7 @@ enum acme_rc acme_post(struct acme_client *c, EVP_PKEY *key, const char *kid, co
             acme_result_take_response(res, resp);
             break;
         }
-        if (acme_is_bad_nonce(resp) && attempt < ACME_MAX_BADNONCE_RETRIES) {
+        if (acme_is_bad_nonce(resp) && attempt < ACME_MAX_BADNONCE_RETRIES && acme_post_now_ms() < deadline) {
             char safe_url[160];
             log_debug("acme: POST %s: badNonce, retrying (%d of %d)", log_safe(safe_url, sizeof safe_url, url),
                       attempt + 1, ACME_MAX_BADNONCE_RETRIES);
