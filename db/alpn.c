@@ -2,7 +2,6 @@
 #include "db_alpn.h"
 #include "db_internal.h"
 
-#include "base/xalloc.h"
 
 /* Finds the key authorization a pending tls-alpn-01 challenge for name must answer with. */
 enum db_rc db_alpn_key_authorization(struct db *db, const char *name, char **key_authorization)
@@ -16,15 +15,5 @@ enum db_rc db_alpn_key_authorization(struct db *db, const char *name, char **key
                               " WHERE domain = $1 AND challenge_type = 'tls-alpn-01' AND status = 'pending'"
                               " AND key_authorization IS NOT NULL ORDER BY id DESC LIMIT 1";
     const char *params[1] = { name };
-    enum db_rc rc;
-    *key_authorization = NULL;
-    PGresult *res = db_exec(db, sql, 1, params, NULL, NULL, &rc);
-    if (!res)
-        return rc;
-    if (PQntuples(res) == 1)
-        *key_authorization = xstrdup(PQgetvalue(res, 0, 0));
-    else
-        rc = DB_NOTFOUND;
-    PQclear(res);
-    return rc;
+    return db_query_text(db, sql, 1, params, NULL, NULL, key_authorization);
 }

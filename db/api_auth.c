@@ -2,7 +2,6 @@
 #include "db_api.h"
 #include "db_internal.h"
 
-#include "base/xalloc.h"
 
 /* Finds the tenant of a non-revoked key by its SHA-256. */
 enum db_rc db_api_key_tenant(struct db *db, const unsigned char hash[DB_API_HASH_LEN], char **tenant_id)
@@ -11,15 +10,5 @@ enum db_rc db_api_key_tenant(struct db *db, const unsigned char hash[DB_API_HASH
     const char *params[1] = { (const char *)hash };
     const int lens[1] = { DB_API_HASH_LEN };
     const int binary[1] = { 1 };
-    enum db_rc rc;
-    *tenant_id = NULL;
-    PGresult *res = db_exec(db, sql, 1, params, lens, binary, &rc);
-    if (!res)
-        return rc;
-    if (PQntuples(res) == 1)
-        *tenant_id = xstrdup(PQgetvalue(res, 0, 0));
-    else
-        rc = DB_NOTFOUND;
-    PQclear(res);
-    return rc;
+    return db_query_text(db, sql, 1, params, lens, binary, tenant_id);
 }

@@ -2,7 +2,6 @@
 #include "db_api.h"
 #include "db_internal.h"
 
-#include "base/xalloc.h"
 
 /* Finds the key authorization a pending http-01 challenge must answer with. */
 enum db_rc db_api_challenge_key_authorization(struct db *db, const char *token, char **key_authorization)
@@ -17,15 +16,5 @@ enum db_rc db_api_challenge_key_authorization(struct db *db, const char *token, 
                               " UNION ALL SELECT key_authorization FROM http01_probes"
                               " WHERE token = $1 AND expires_at > now() LIMIT 1";
     const char *params[1] = { token };
-    enum db_rc rc;
-    *key_authorization = NULL;
-    PGresult *res = db_exec(db, sql, 1, params, NULL, NULL, &rc);
-    if (!res)
-        return rc;
-    if (PQntuples(res) == 1)
-        *key_authorization = xstrdup(PQgetvalue(res, 0, 0));
-    else
-        rc = DB_NOTFOUND;
-    PQclear(res);
-    return rc;
+    return db_query_text(db, sql, 1, params, NULL, NULL, key_authorization);
 }

@@ -1,5 +1,6 @@
 /* api_dns_providers — the API's DNS provider queries: new id, create, get, list, delete, load for a test. */
 #include "db_api.h"
+#include "db_provider.h"
 #include "db_internal.h"
 
 #include "base/xalloc.h"
@@ -115,8 +116,8 @@ enum db_rc db_api_dns_provider_delete(struct db *db, const char *tenant_id, cons
 }
 
 /* Reads what publishing through the provider needs, the sealed secret included. */
-enum db_rc db_api_dns_provider_load(struct db *db, const char *tenant_id, const char *id, json_t **row,
-                                    unsigned char **sealed, size_t *len)
+enum db_rc db_dns_provider_load(struct db *db, const char *tenant_id, const char *id, json_t **row,
+                                unsigned char **sealed, size_t *len)
 {
     static const char sql[] =
         "SELECT p.id, p.type, p.config, p.secret_sealed FROM dns_providers p WHERE p.tenant_id = $1 AND p.id = $2";

@@ -134,6 +134,23 @@ enum db_rc db_query_row(struct db *db, const char *sql, int n, const char *const
     return rc;
 }
 
+/* Runs a query for one text value (a key authorization, a tenant id). */
+enum db_rc db_query_text(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
+                         const int *binary, char **out)
+{
+    enum db_rc rc;
+    *out = NULL;
+    PGresult *res = db_exec(db, sql, n, params, lens, binary, &rc);
+    if (!res)
+        return rc;
+    if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+        *out = xstrdup(PQgetvalue(res, 0, 0));
+    else
+        rc = DB_NOTFOUND;
+    PQclear(res);
+    return rc;
+}
+
 /* Runs a query for all its rows, converted to a JSON array. */
 enum db_rc db_query_rows(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
                          const int *binary, json_t **out)

@@ -153,11 +153,5 @@ enum db_rc db_api_dns_provider_list(struct db *db, const char *tenant_id, const 
  * names it: *busy = {"id", "status"} of one such order (caller decrefs); DB_NOTFOUND.
  */
 enum db_rc db_api_dns_provider_delete(struct db *db, const char *tenant_id, const char *id, json_t **busy);
-/*
- * The provider as the test endpoint needs it: *row = {id, type, config}; *sealed its
- * sealed secret or NULL (caller frees).
- */
-enum db_rc db_api_dns_provider_load(struct db *db, const char *tenant_id, const char *id, json_t **row,
-                                    unsigned char **sealed, size_t *len);
 
 #endif

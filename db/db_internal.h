@@ -27,6 +27,9 @@ PGresult *db_exec(struct db *db, const char *sql, int n, const char *const *para
 /* Runs a query expected to give at most one row: *out = that row as JSON; DB_NOTFOUND when none. */
 enum db_rc db_query_row(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
                         const int *binary, json_t **out);
+/* Runs a query for the first column of its first row as text: *out (caller frees); DB_NOTFOUND when none. */
+enum db_rc db_query_text(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
+                         const int *binary, char **out);
 /* Runs a query: *out = every row as a JSON array. */
 enum db_rc db_query_rows(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
                          const int *binary, json_t **out);

@@ -92,9 +92,6 @@ enum db_rc db_work_authz_target(struct db *db, long long authz_id, const char *t
 enum db_dns_mark { DB_DNS_PUBLISHED, DB_DNS_PROPAGATED, DB_DNS_CLEANED };
 /* Stamps a moment of the DNS-01 record (outside the outcome transaction: it is a fact at the DNS). */
 enum db_rc db_work_authz_dns_mark(struct db *db, long long authz_id, enum db_dns_mark mark);
-/* Reads the tenant's DNS provider: *row = {id, type, config}; *sealed its sealed secret (NULL: none). */
-enum db_rc db_work_provider_load(struct db *db, const char *tenant_id, const char *provider_id, json_t **row,
-                                 unsigned char **sealed, size_t *len);
 
 /* (tx) Stores the pre-flight results; kept/dropped (arrays of names) replace the order's names when not NULL. */
 enum db_rc db_work_order_preflight(struct db *db, const char *order_id, const json_t *results, const json_t *kept,

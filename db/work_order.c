@@ -164,30 +164,6 @@ enum db_rc db_work_authz_dns_mark(struct db *db, long long authz_id, enum db_dns
     return db_command(db, sql[mark], 1, p, NULL, NULL, true);
 }
 
-/* Reads one of the tenant's DNS providers: *row = {id, type, config}, *sealed = its sealed secret or NULL. */
-enum db_rc db_work_provider_load(struct db *db, const char *tenant_id, const char *provider_id, json_t **row,
-                                 unsigned char **sealed, size_t *len)
-{
-    const char *p[] = { tenant_id, provider_id };
-    enum db_rc rc;
-    PGresult *res = db_exec(db,
-                            "SELECT id, type, config, secret_sealed FROM dns_providers"
-                            " WHERE tenant_id = $1 AND id = $2",
-                            2, p, NULL, NULL, &rc);
-    if (!res)
-        return rc;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        return DB_NOTFOUND;
-    }
-    *row = db_row_json(res, 0);
-    *sealed = NULL;
-    *len = 0;
-    db_get_bytea(res, 0, 3, sealed, len);
-    PQclear(res);
-    return DB_OK;
-}
-
 /* Records the pre-flight: per-name results, and (allow_partial) the names kept and dropped. */
 enum db_rc db_work_order_preflight(struct db *db, const char *order_id, const json_t *results, const json_t *kept,
                                    const json_t *dropped)

@@ -7,6 +7,7 @@
 #include "crypto/b64.h"
 #include "crypto/seal.h"
 #include "db_api.h"
+#include "db_provider.h"
 #include "fields.h"
 #include "ident/domain.h"
 #include "paging.h"
@@ -436,7 +437,7 @@ void fcgi_dns_providers_test(struct fcgi_ctx *ctx, struct fcgi_req *req, struct 
     struct db *db = fcgi_ctx_db_or_503(ctx, resp);
     if (!db)
         goto out;
-    enum db_rc rc = db_api_dns_provider_load(db, req->tenant_id, id, &row, &blob, &len);
+    enum db_rc rc = db_dns_provider_load(db, req->tenant_id, id, &row, &blob, &len);
     if (rc == DB_NOTFOUND) {
         fcgi_dnp_not_found(resp);
         goto out;

@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "crypto/seal.h"
+#include "db_provider.h"
 #include "providers/provider.h"
 
 #include <stdio.h>
@@ -44,7 +45,7 @@ static enum step_rc step_dns_load(struct step *s)
     }
     unsigned char *sealed = NULL;
     size_t slen = 0;
-    enum db_rc rc = db_work_provider_load(s->w->db, s->tenant_id, id, &s->dns->row, &sealed, &slen);
+    enum db_rc rc = db_dns_provider_load(s->w->db, s->tenant_id, id, &s->dns->row, &sealed, &slen);
     if (rc != DB_OK) {
         free(sealed);
         s->problem = rc == DB_NOTFOUND
