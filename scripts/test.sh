@@ -11,9 +11,10 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
-# Own state dir, ports and binaries: runs beside a `make up` stack.
+# Own state dir, ports and binaries: runs beside a `make up` stack (CM_PORT_BASE
+# moves the ports, for two test runs side by side).
 export CM_STACK_DIR=$repo/var/test
-export CM_PORT_BASE=28000
+export CM_PORT_BASE=${CM_PORT_BASE:-28000}
 export CM_BIN_DIR=$repo/build/asan/bin
 export CM_WORKERS=${CM_WORKERS:-2}
 export CM_PEBBLE_NOSLEEP=${CM_PEBBLE_NOSLEEP:-1}
