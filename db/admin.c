@@ -51,7 +51,7 @@ enum db_rc db_tenant_find(struct db *db, const char *id_or_name, json_t **out)
 enum db_rc db_tenant_list(struct db *db, json_t **out)
 {
     return db_query_rows(db,
-                            "SELECT t.id, t.name, t.created_at,"
+                            "SELECT t.id, t.name, t.created_at, t.default_ca, t.fallback_cas,"
                             " (SELECT count(*) FROM api_keys k WHERE k.tenant_id = t.id AND k.revoked_at IS NULL)"
                             "   AS live_keys,"
                             " (SELECT count(*) FROM orders o WHERE o.tenant_id = t.id) AS orders"

@@ -12,7 +12,7 @@
 #define DB_API_ORDER_COLS                                                                                   \
     "o.id, o.status, o.domains, o.challenge, o.dns_provider_id AS dns_provider, o.key_type,"                            \
     " CASE WHEN o.csr_der IS NULL THEN 'certmill' ELSE 'customer' END AS key_source, o.ca, o.profile,"        \
-    " o.customer_ref, o.auto_renew, o.allow_partial, o.dropped_domains, o.preflight"
+    " o.customer_ref, o.auto_renew, o.allow_partial, o.dropped_domains, o.preflight, o.failover_cas, o.failovers"
 
 /* The TTL certmill publishes DNS-01 records with, and asks a panel publishing them itself to use. */
 #define DB_API_RECORD_TTL 60
@@ -25,22 +25,25 @@ static enum db_rc db_api_order_insert(struct db *db, const struct db_api_order_n
      * provider must be the tenant's own: otherwise no row is inserted (DB_NOTFOUND). */
     static const char sql[] =
         "INSERT INTO orders (tenant_id, domains, challenge, key_type, ca, profile, customer_ref, auto_renew,"
-        " idempotency_key, request_hash, dns_provider_id, allow_partial, csr_der)"
+        " idempotency_key, request_hash, dns_provider_id, allow_partial, csr_der, failover_cas)"
         " SELECT $1, ARRAY(SELECT d FROM json_array_elements_text($2::json) WITH ORDINALITY AS t(d, n)"
-        " ORDER BY n), $3, $4, $5, $6, $7, $8::boolean, $9, $10, $11::text, $12::boolean, $13::bytea"
+        " ORDER BY n), $3, $4, $5, $6, $7, $8::boolean, $9, $10, $11::text, $12::boolean, $13::bytea,"
+        " ARRAY(SELECT c FROM json_array_elements_text(coalesce($14::json, '[]')) WITH ORDINALITY AS f(c, n) ORDER BY n)"
         " WHERE $11::text IS NULL"
         " OR EXISTS (SELECT 1 FROM dns_providers p WHERE p.tenant_id = $1 AND p.id = $11::text)"
         " RETURNING id";
     char *domains = json_dumps(o->domains, JSON_COMPACT);
-    const char *params[13] = { o->tenant_id, domains, o->challenge, o->key_type, o->ca, o->profile,
+    char *failover = o->failover_cas ? json_dumps(o->failover_cas, JSON_COMPACT) : NULL;
+    const char *params[14] = { o->tenant_id, domains, o->challenge, o->key_type, o->ca, o->profile,
                                o->customer_ref, o->auto_renew ? "true" : "false", o->idempotency_key,
                                o->idempotency_key ? (const char *)o->request_hash : NULL, o->dns_provider_id,
-                               o->allow_partial ? "true" : "false", (const char *)o->csr_der };
-    const int lens[13] = { [9] = DB_API_HASH_LEN, [12] = (int)o->csr_len };
-    const int binary[13] = { [9] = 1, [12] = 1 };
+                               o->allow_partial ? "true" : "false", (const char *)o->csr_der, failover };
+    const int lens[14] = { [9] = DB_API_HASH_LEN, [12] = (int)o->csr_len };
+    const int binary[14] = { [9] = 1, [12] = 1 };
     enum db_rc rc;
-    PGresult *res = db_exec(db, sql, 13, params, lens, binary, &rc);
+    PGresult *res = db_exec(db, sql, 14, params, lens, binary, &rc);
     free(domains);
+    free(failover);
     if (!res)
         return rc;
     if (PQntuples(res) != 1) {

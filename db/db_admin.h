@@ -28,4 +28,14 @@ enum db_rc db_admin_account_get(struct db *db, const char *tenant_id, const char
 enum db_rc db_admin_account_set_key(struct db *db, const char *tenant_id, const char *ca, const unsigned char *old_key,
                                     size_t old_len, const unsigned char *new_key, size_t new_len);
 
+/* --- admin_tenant.c --- */
+
+/* Sets the tenant's default CA (NULL: the server's) and fallbacks (JSON array of names): *out the tenant row. */
+enum db_rc db_admin_tenant_set_cas(struct db *db, const char *tenant_id, const char *default_ca,
+                                   const json_t *fallbacks, json_t **out);
+/* The tenant's ACME accounts: *out = [{"ca", "url"}]. */
+enum db_rc db_admin_tenant_accounts(struct db *db, const char *tenant_id, json_t **out);
+/* Removes the tenant with its keys, orders, certificates, accounts and providers; DB_NOTFOUND when gone. */
+enum db_rc db_admin_tenant_delete(struct db *db, const char *tenant_id);
+
 #endif

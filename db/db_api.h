@@ -36,6 +36,7 @@ struct db_api_order_new {
     const unsigned char *csr_der;  /* the customer's CSR (DER); NULL: certmill makes the key */
     size_t csr_len;
     const char *ca;
+    const json_t *failover_cas;    /* array of CA names the order may move to; NULL: none */
     const char *profile;           /* NULL: none */
     const char *customer_ref;      /* NULL: none */
     const char *dns_provider_id;   /* dns-01: the tenant's provider; NULL: none (manual) */
@@ -153,5 +154,22 @@ enum db_rc db_api_dns_provider_list(struct db *db, const char *tenant_id, const 
  * names it: *busy = {"id", "status"} of one such order (caller decrefs); DB_NOTFOUND.
  */
 enum db_rc db_api_dns_provider_delete(struct db *db, const char *tenant_id, const char *id, json_t **busy);
+
+/* --- api_ca.c --- */
+
+/* The tenant's CA choice: *out = {"default_ca" (null: the server's), "fallback_cas": [...]}. */
+enum db_rc db_api_tenant_cas(struct db *db, const char *tenant_id, json_t **out);
+/*
+ * Stores or replaces the tenant's External Account Binding credential for a CA (the MAC
+ * key sealed by the caller); *out = {"ca", "eab_kid", "eab_alg", "created_at", "updated_at"}.
+ */
+enum db_rc db_api_eab_put(struct db *db, const char *tenant_id, const char *ca, const char *kid, const char *alg,
+                          const unsigned char *sealed, size_t len, json_t **out);
+/* The tenant's EAB credentials (without MAC keys), by CA name. */
+enum db_rc db_api_eab_list(struct db *db, const char *tenant_id, json_t **rows);
+/* One EAB credential of the tenant (without the MAC key); DB_NOTFOUND when none. */
+enum db_rc db_api_eab_get(struct db *db, const char *tenant_id, const char *ca, json_t **out);
+/* Removes the tenant's EAB credential for a CA; DB_NOTFOUND when there was none. */
+enum db_rc db_api_eab_delete(struct db *db, const char *tenant_id, const char *ca);
 
 #endif

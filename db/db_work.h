@@ -50,9 +50,9 @@ struct db_order_blobs {
 /*
  * Reads an order for the worker: *order gets the row (id, tenant_id, status, step, domains,
  * challenge, key_type, ca, acme_order_url, finalize_url, cert_url, certificate_id,
- * dns_provider_id, allow_partial, step_age_s); *authzs its authorizations (id, url, domain, wildcard, status,
+ * dns_provider_id, allow_partial, step_age_s, failover_cas); *authzs its authorizations (id, url, domain, wildcard, status,
  * challenge_type, challenge_url, token, key_authorization, responded, record_name,
- * record_value, record_target, record_zone, published, propagated, cleaned); *blobs the sealed
+ * record_value, record_target, record_zone, published, propagated, cleaned, poll_wait_ms: how long the CA's Retry-After still asks to wait); *blobs the sealed
  * certificate key and the customer's CSR (caller frees both).
  */
 enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **order, json_t **authzs,
@@ -68,6 +68,12 @@ enum db_rc db_work_order_cert_url(struct db *db, const char *order_id, const cha
 enum db_rc db_work_order_key(struct db *db, const char *order_id, const unsigned char *sealed, size_t len);
 /* (tx) Forgets the CA's order (the CA lost it): URLs cleared, authorizations removed, back to new_order. */
 enum db_rc db_work_order_restart(struct db *db, const char *order_id);
+/*
+ * (tx) Moves the order to the first CA of its failover list, recording entry ({"ca",
+ * "code", "detail", "at"}) in its failovers; *new_ca (caller frees) is the CA it moved
+ * to. DB_NOTFOUND when the list is empty.
+ */
+enum db_rc db_work_order_failover(struct db *db, const char *order_id, const json_t *entry, char **new_ca);
 /* (tx) Records an authorization URL of the order (once). */
 enum db_rc db_work_authz_add(struct db *db, const char *order_id, const char *url);
 
@@ -83,6 +89,7 @@ struct db_authz_update {
     const json_t *problem;       /* NULL: leave as is */
     const char *record_name;     /* DNS-01: _acme-challenge.<name>; NULL: leave as is */
     const char *record_value;
+    long retry_after_s;          /* the answer's Retry-After (seconds); <= 0: none */
 };
 /* (tx) Writes what the CA said of an authorization. */
 enum db_rc db_work_authz_update(struct db *db, const struct db_authz_update *u);
@@ -142,6 +149,9 @@ enum db_rc db_account_insert(struct db *db, const char *tenant_id, const char *c
                              size_t keylen);
 /* Stores the account URL the CA returned (NULL: the CA forgot the account; register again). */
 enum db_rc db_account_set_url(struct db *db, long long id, const char *url);
+/* The tenant's own EAB credential for a CA (key id, alg, sealed MAC key; caller frees); DB_NOTFOUND: none. */
+enum db_rc db_tenant_eab_get(struct db *db, const char *tenant_id, const char *ca, char **kid, char **alg,
+                             unsigned char **sealed, size_t *len);
 
 /*
  * Per-CA request gate shared by all workers (session advisory locks): at most max_inflight

@@ -141,3 +141,26 @@ void db_ca_gate_leave(struct db *db, const char *ca, int slot, bool exclusive)
                    key, 0, &rc);
     db_ca_lock_sql(db, "SELECT pg_advisory_unlock(74100 + $2::int, $1::int)", key, slot, &rc);
 }
+
+/* Reads the tenant's own EAB credential for a CA: key id, algorithm, sealed MAC key (caller frees all). */
+enum db_rc db_tenant_eab_get(struct db *db, const char *tenant_id, const char *ca, char **kid, char **alg,
+                             unsigned char **sealed, size_t *len)
+{
+    const char *p[] = { tenant_id, ca };
+    enum db_rc rc;
+    *kid = *alg = NULL;
+    *sealed = NULL;
+    *len = 0;
+    PGresult *res = db_exec(db, "SELECT eab_kid, eab_alg, hmac_sealed FROM tenant_eab WHERE tenant_id = $1 AND ca = $2",
+                            2, p, NULL, NULL, &rc);
+    if (!res)
+        return rc;
+    if (PQntuples(res) == 0 || !db_get_bytea(res, 0, 2, sealed, len)) {
+        PQclear(res);
+        return DB_NOTFOUND;
+    }
+    *kid = xstrdup(PQgetvalue(res, 0, 0));
+    *alg = xstrdup(PQgetvalue(res, 0, 1));
+    PQclear(res);
+    return DB_OK;
+}

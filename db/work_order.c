@@ -17,7 +17,7 @@ enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **orde
     PGresult *res = db_exec(db,
                             "SELECT id, tenant_id, status, step, domains, challenge, key_type, ca,"
                             " acme_order_url, finalize_url, cert_url, certificate_id, dns_provider_id, allow_partial,"
-                            " extract(epoch FROM now() - step_since)::int AS step_age_s, key_sealed, csr_der"
+                            " extract(epoch FROM now() - step_since)::int AS step_age_s, failover_cas, key_sealed, csr_der"
                             " FROM orders WHERE id = $1",
                             1, p, NULL, NULL, &rc);
     if (!res)
@@ -35,7 +35,8 @@ enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **orde
                        "SELECT id, url, domain, wildcard, status, challenge_type, challenge_url, token,"
                        " key_authorization, responded_at IS NOT NULL AS responded, record_name, record_value,"
                        " record_target, record_zone, published_at IS NOT NULL AS published,"
-                       " propagated_at IS NOT NULL AS propagated, cleaned_at IS NOT NULL AS cleaned"
+                       " propagated_at IS NOT NULL AS propagated, cleaned_at IS NOT NULL AS cleaned,"
+                       " greatest(0, ceil(extract(epoch FROM poll_after - now()) * 1000))::bigint AS poll_wait_ms"
                        " FROM authorizations WHERE order_id = $1 ORDER BY id",
                        1, p, NULL, NULL, authzs);
     if (rc != DB_OK) {
@@ -101,6 +102,29 @@ enum db_rc db_work_order_restart(struct db *db, const char *order_id)
                          1, p, NULL, NULL, true);
 }
 
+/*
+ * Moves the order to the next CA of its fallback list: what it had at the old CA is
+ * forgotten (as on a restart), the failover is recorded, and it starts again at the
+ * pre-flight (the CAA check depends on the CA). DB_NOTFOUND when no fallback is left.
+ */
+enum db_rc db_work_order_failover(struct db *db, const char *order_id, const json_t *entry, char **new_ca)
+{
+    char *e = json_dumps(entry, JSON_COMPACT);
+    const char *p[] = { order_id, e };
+    *new_ca = NULL;
+    enum db_rc rc = db_command(db, "DELETE FROM authorizations WHERE order_id = $1", 1, p, NULL, NULL, false);
+    if (rc == DB_OK)
+        rc = db_query_text(db,
+                           "UPDATE orders SET ca = failover_cas[1], failover_cas = failover_cas[2:],"
+                           " failovers = failovers || jsonb_build_array($2::jsonb),"
+                           " acme_order_url = NULL, finalize_url = NULL, cert_url = NULL, problem = NULL,"
+                           " status = 'queued', step = 'preflight', updated_at = now()"
+                           " WHERE id = $1 AND cardinality(failover_cas) > 0 RETURNING ca",
+                           2, p, NULL, NULL, new_ca);
+    free(e);
+    return rc;
+}
+
 /* Adds an authorization URL to the order; a repeat is ignored. */
 enum db_rc db_work_authz_add(struct db *db, const char *order_id, const char *url)
 {
@@ -117,6 +141,8 @@ enum db_rc db_work_authz_update(struct db *db, const struct db_authz_update *u)
     char id[24];
     snprintf(id, sizeof id, "%lld", u->id);
     char *pj = u->problem ? json_dumps(u->problem, JSON_COMPACT) : NULL;
+    char ra[24];
+    snprintf(ra, sizeof ra, "%ld", u->retry_after_s > 3600 ? 3600 : u->retry_after_s);
     const char *p[] = { id,
                         u->domain,
                         u->wildcard ? "true" : "false",
@@ -127,15 +153,18 @@ enum db_rc db_work_authz_update(struct db *db, const struct db_authz_update *u)
                         u->key_authorization,
                         pj,
                         u->record_name,
-                        u->record_value };
+                        u->record_value,
+                        ra };
     enum db_rc rc = db_command(db,
                                   "UPDATE authorizations SET domain = coalesce($2, domain), wildcard = $3::boolean,"
                                   " status = $4, challenge_type = coalesce($5, challenge_type),"
                                   " challenge_url = coalesce($6, challenge_url), token = coalesce($7, token),"
                                   " key_authorization = coalesce($8, key_authorization),"
                                   " problem = coalesce($9::jsonb, problem), record_name = coalesce($10, record_name),"
-                                  " record_value = coalesce($11, record_value) WHERE id = $1",
-                                  11, p, NULL, NULL, true);
+                                  " record_value = coalesce($11, record_value),"
+                                  " poll_after = CASE WHEN $12::int > 0 THEN now() + $12::int * interval '1 second' END"
+                                  " WHERE id = $1",
+                                  12, p, NULL, NULL, true);
     free(pj);
     return rc;
 }
@@ -177,7 +206,7 @@ enum db_rc db_work_order_preflight(struct db *db, const char *order_id, const js
                                " domains = CASE WHEN $3::jsonb IS NULL THEN domains"
                                "   ELSE array(SELECT jsonb_array_elements_text($3::jsonb)) END,"
                                " dropped_domains = CASE WHEN $4::jsonb IS NULL THEN dropped_domains"
-                               "   ELSE array(SELECT jsonb_array_elements_text($4::jsonb)) END,"
+                               "   ELSE dropped_domains || array(SELECT jsonb_array_elements_text($4::jsonb)) END,"
                                " updated_at = now() WHERE id = $1",
                                4, p, NULL, NULL, true);
     free(r);

@@ -284,7 +284,6 @@ bool fcgi_order_input_parse(const struct config *cfg, const json_t *body, struct
     in->domains = json_array();
     in->first_wildcard = -1;
     in->challenge = FCGI_ORDER_DEFAULT_CHALLENGE;
-    in->ca = cfg->default_ca;
     in->auto_renew = true;
     if (!fcgi_fields_check(fcgi_order_fields, sizeof fcgi_order_fields / sizeof fcgi_order_fields[0], body, in,
                            resp))
@@ -303,10 +302,6 @@ bool fcgi_order_input_parse(const struct config *cfg, const json_t *body, struct
     if (in->dns_provider && strcmp(in->challenge, "dns-01") != 0) {
         fcgi_resp_problemf(resp, FCGI_PROB_INVALID_FIELD, "dns_provider",
                            "dns_provider is for challenge dns-01 only (this order uses %s)", in->challenge);
-        return false;
-    }
-    if (!in->ca) {
-        fcgi_resp_problem(resp, FCGI_PROB_UNKNOWN_CA, "ca", "no CA is configured on this server");
         return false;
     }
     if (in->csr.der)

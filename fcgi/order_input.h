@@ -22,7 +22,7 @@ struct fcgi_order_input {
     /* The strings point into the request body or at static defaults: keep the body alive. */
     const char *challenge;
     const char *key_type;     /* the CSR's when csr is given */
-    const char *ca;
+    const char *ca;           /* NULL until fcgi_order_ca_resolve when the order names none */
     const char *profile;      /* NULL: none */
     const char *customer_ref; /* NULL: none */
     const char *dns_provider; /* dns-01: a provider id of the tenant (checked when stored); NULL: none (manual) */

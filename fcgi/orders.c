@@ -4,6 +4,7 @@
 #include "auth.h"
 #include "body.h"
 #include "db_api.h"
+#include "order_ca.h"
 #include "order_input.h"
 #include "paging.h"
 #include "query.h"
@@ -86,6 +87,7 @@ static bool fcgi_orders_idempotent(struct db *db, const char *tenant_id, const c
 void fcgi_orders_create(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp)
 {
     struct fcgi_order_input in = { 0 };
+    json_t *failover = NULL;
     unsigned char hash[DB_API_HASH_LEN] = { 0 };
     char *id = NULL;
     const char *key = req->idempotency_key;
@@ -109,6 +111,8 @@ void fcgi_orders_create(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_
         goto out;
     if (key && fcgi_orders_idempotent(db, req->tenant_id, key, hash, resp))
         goto out;
+    if (!fcgi_order_ca_resolve(db, req->tenant_id, &in, &failover, resp))
+        goto out;
     struct db_api_order_new o = {
         .tenant_id = req->tenant_id,
         .domains = in.domains,
@@ -117,6 +121,7 @@ void fcgi_orders_create(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_
         .csr_der = in.csr.der,
         .csr_len = in.csr.der_len,
         .ca = in.ca,
+        .failover_cas = failover,
         .profile = in.profile,
         .customer_ref = in.customer_ref,
         .dns_provider_id = in.dns_provider,
@@ -143,6 +148,7 @@ void fcgi_orders_create(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_
     }
     fcgi_orders_reply(db, req->tenant_id, id, 202, resp);
 out:
+    json_decref(failover);
     free(id);
     fcgi_order_input_free(&in);
     json_decref(body);

@@ -2,6 +2,7 @@
 #include "router.h"
 
 #include "base/xalloc.h"
+#include "ca_credentials.h"
 #include "certificates.h"
 #include "challenge.h"
 #include "dns_providers.h"
@@ -30,6 +31,10 @@ static const struct fcgi_route fcgi_route_table[] = {
     { "GET", "/v1/dns-providers/{id}", fcgi_dns_providers_get, true, false },
     { "DELETE", "/v1/dns-providers/{id}", fcgi_dns_providers_delete, true, false },
     { "POST", "/v1/dns-providers/{id}/test", fcgi_dns_providers_test, true, true },
+    { "PUT", "/v1/ca-credentials/{ca}", fcgi_ca_credentials_put, true, true },
+    { "GET", "/v1/ca-credentials", fcgi_ca_credentials_list, true, false },
+    { "GET", "/v1/ca-credentials/{ca}", fcgi_ca_credentials_get, true, false },
+    { "DELETE", "/v1/ca-credentials/{ca}", fcgi_ca_credentials_delete, true, false },
     { "GET", "/v1/openapi.json", fcgi_openapi_get, false, false },
     { "GET", "/.well-known/acme-challenge/{token}", fcgi_challenge_get, false, false },
     { "GET", "/healthz", fcgi_health_live, false, false },

@@ -12,7 +12,7 @@
 #
 # Environment (defaults in brackets):
 #   CM_STACK_DIR      state, logs, pid files       [$repo/var/stack]
-#   CM_PORT_BASE      first of 12 ports            [18000]
+#   CM_PORT_BASE      first of 14 ports            [18000]
 #   CM_BIN_DIR        certmill binaries            [$repo/build/bin]
 #   CM_PEBBLE_NOSLEEP 1 = no random 0-15 s validation delay in Pebble [1]
 #   CM_WORKERS        number of workers `up` starts [2]
@@ -22,7 +22,10 @@
 # +6 nginx API (http), +7 certmill-fcgi (FastCGI), +8 PowerDNS (udp+tcp),
 # +9 PowerDNS HTTP API, +10 pebble-eab ACME (a second Pebble that requires
 # External Account Binding; validates on +3/+4 with BIND like the first),
-# +11 pebble-eab management. All on 127.0.0.1.
+# +11 pebble-eab management, +12 ca-front (nginx before Pebble that can answer
+# 429/503 with Retry-After on demand, scripts/ca-front.conf.in), +13 kept free:
+# the CA "local-down" of certmill.conf points there, a CA that is down.
+# All on 127.0.0.1.
 #
 # DNS: BIND is primary for example.test (TSIG-signed updates) and secondary
 # for pdns.example.test, whose primary is PowerDNS (zone kind Master, sqlite
@@ -83,7 +86,9 @@ PDNS_PORT=$((PORT_BASE + 8))
 PDNS_API_PORT=$((PORT_BASE + 9))
 EAB_ACME_PORT=$((PORT_BASE + 10))
 EAB_MGMT_PORT=$((PORT_BASE + 11))
-LAST_PORT=$EAB_MGMT_PORT
+CA_FRONT_PORT=$((PORT_BASE + 12))
+CA_DOWN_PORT=$((PORT_BASE + 13))
+LAST_PORT=$CA_DOWN_PORT
 
 PG_BIN=/usr/lib/postgresql/15/bin
 CONF=$DIR/certmill.conf
@@ -786,6 +791,46 @@ nginx_start() {
         http_answers "http://127.0.0.1:$API_PORT/healthz"
 }
 
+# ---------------------------------------------------------------- ca-front
+
+# nginx_temp_paths DIR — uwsgi/scgi temp path lines for the modules this nginx has.
+nginx_temp_paths() {
+    local v extra=""
+    v=$(nginx -V 2>&1)
+    [[ "$v" == *--without-http_uwsgi_module* ]] || extra+="    uwsgi_temp_path $1/tmp/uwsgi;"$'\n'
+    [[ "$v" == *--without-http_scgi_module* ]] || extra+="    scgi_temp_path $1/tmp/scgi;"$'\n'
+    printf '%s' "${extra%$'\n'}"
+}
+
+# ca_front_start — nginx before Pebble (scripts/ca-front.conf.in): the CA
+# "local-front" of certmill.conf, refusing requests when a test asks it to.
+ca_front_start() {
+    local d=$DIR/ca-front conf args user=""
+    port_free tcp "$CA_FRONT_PORT"
+    mkdir -p "$d/tmp" "$d/faults"
+    rm -f "$d/faults/"*
+    conf=$(<"$repo/scripts/ca-front.conf.in")
+    conf=${conf//@DIR@/$d}
+    conf=${conf//@PORT@/$CA_FRONT_PORT}
+    conf=${conf//@ACME_PORT@/$ACME_PORT}
+    conf=${conf//@TLS_CERT@/$DIR/pebble/tls-server.pem}
+    conf=${conf//@TLS_KEY@/$DIR/pebble/tls-server.key}
+    conf=${conf//@EXTRA_TEMP_PATHS@/$(nginx_temp_paths "$d")}
+    if ((EUID == 0)) && ! runuser -u nobody -- test -x "$d/tmp" 2>/dev/null; then
+        user="user root;  # nobody cannot reach $d"
+    fi
+    conf=${conf//@USER@/$user}
+    printf '%s\n' "$conf" >"$d/nginx.conf"
+    args=(-p "$d/" -c "$d/nginx.conf" -e "$d/error.log")
+    nginx -t -q "${args[@]}" >>"$d/error.log" 2>&1 || die "nginx -t failed for ca-front"
+    log "starting ca-front on 127.0.0.1:$CA_FRONT_PORT (before Pebble)"
+    rm -f "$d/nginx.pid"
+    nginx "${args[@]}" >>"$d/error.log" 2>&1 </dev/null || die "ca-front did not start"
+    wait_for 10 "ca-front pid file" "" "" test -s "$d/nginx.pid"
+    wait_for 10 "ca-front https://127.0.0.1:$CA_FRONT_PORT/dir" "$d/nginx.pid" nginx \
+        curl -sf --max-time 2 --cacert "$DIR/pebble/tls-ca.pem" "https://127.0.0.1:$CA_FRONT_PORT/dir"
+}
+
 # ---------------------------------------------------------------- certmill
 
 # The operator's DNS hook of the local stack, for "exec" DNS providers: it
@@ -846,6 +891,20 @@ max_inflight = 4
 exclusive_new_order = yes
 timeout_ms = 15000
 caa_identities = pebble.letsencrypt.org
+[ca.local-front]
+directory = https://127.0.0.1:$CA_FRONT_PORT/dir
+trust = $DIR/pebble/tls-ca.pem
+max_inflight = 4
+exclusive_new_order = yes
+timeout_ms = 15000
+caa_identities = pebble.letsencrypt.org
+failover_after = 0
+[ca.local-down]
+directory = https://127.0.0.1:$CA_DOWN_PORT/dir
+trust = $DIR/pebble/tls-ca.pem
+timeout_ms = 2000
+caa_identities = pebble.letsencrypt.org
+failover_after = 1
 [dns]
 resolvers = 127.0.0.1:$DNS_PORT
 port = $DNS_PORT
@@ -948,6 +1007,7 @@ write_stack_env() {
         env_line CERTMILL_CA_INTERMEDIATE "$DIR/pebble/intermediate.pem"
         env_line CERTMILL_EAB_CA_ROOT "$DIR/pebble/eab-root.pem"
         env_line CERTMILL_PEBBLE_EAB_URL "https://127.0.0.1:$EAB_ACME_PORT/dir"
+        env_line CERTMILL_CA_FRONT_DIR "$DIR/ca-front"
         roots=()
         for ((i = 0; i <= PEBBLE_ALT_ROOTS; i++)); do roots+=("$DIR/pebble/root-$i.pem"); done
         env_line CERTMILL_CA_ROOTS "${roots[*]}"
@@ -1039,7 +1099,7 @@ cmd_up() {
     step ports
     local port
     for port in "$PG_PORT" "$ACME_PORT" "$MGMT_PORT" "$HTTP01_PORT" "$DNS_PORT" "$API_PORT" \
-        "$PDNS_PORT" "$PDNS_API_PORT" "$EAB_ACME_PORT" "$EAB_MGMT_PORT"; do
+        "$PDNS_PORT" "$PDNS_API_PORT" "$EAB_ACME_PORT" "$EAB_MGMT_PORT" "$CA_FRONT_PORT" "$CA_DOWN_PORT"; do
         port_free tcp "$port"
     done
     port_free udp "$DNS_PORT"
@@ -1059,6 +1119,8 @@ cmd_up() {
     pebble_eab_start
     step nginx "$DIR/nginx/error.log"
     nginx_start
+    step ca-front "$DIR/ca-front/error.log"
+    ca_front_start
     step config
     write_config
     step certmill "$LOGDIR/certmill-cli.log" "$LOGDIR/fcgi.log" "$LOGDIR/alpn.log"
@@ -1101,6 +1163,7 @@ cmd_down() {
     stop_pidfile certmill-alpn "$RUNDIR/alpn.pid" certmill-alpn 15 || ok=0
     stop_pidfile certmill-fcgi "$RUNDIR/fcgi.pid" certmill-fcgi 15 || ok=0
     stop_pidfile nginx "$DIR/nginx/nginx.pid" nginx 10 || ok=0
+    stop_pidfile ca-front "$DIR/ca-front/nginx.pid" nginx 10 || ok=0
     stop_pidfile pebble-eab "$RUNDIR/pebble-eab.pid" pebble 10 || ok=0
     stop_pidfile pebble "$RUNDIR/pebble.pid" pebble 10 || ok=0
     stop_pidfile named "$RUNDIR/named.pid" named 10 || ok=0
@@ -1134,6 +1197,7 @@ running_list() {
     pid=$(pidfile_alive "$RUNDIR/pebble.pid" pebble) && echo "pebble $pid"
     pid=$(pidfile_alive "$RUNDIR/pebble-eab.pid" pebble) && echo "pebble-eab $pid"
     pid=$(pidfile_alive "$DIR/nginx/nginx.pid" nginx) && echo "nginx $pid"
+    pid=$(pidfile_alive "$DIR/ca-front/nginx.pid" nginx) && echo "ca-front $pid"
     pid=$(pidfile_alive "$RUNDIR/fcgi.pid" certmill-fcgi) && echo "certmill-fcgi $pid"
     pid=$(pidfile_alive "$RUNDIR/alpn.pid" certmill-alpn) && echo "certmill-alpn $pid"
     for f in "$RUNDIR"/worker-*.pid; do

@@ -88,3 +88,28 @@ done:
     acme_http_resp_free(&resp);
     return rc;
 }
+
+/* Deactivates the account (RFC 8555 §7.3.6): POST {"status": "deactivated"} to its URL, signed with its key. */
+enum acme_rc acme_account_deactivate(struct acme_client *c, EVP_PKEY *key, const char *kid, struct acme_result *res)
+{
+    struct acme_http_resp resp;
+    acme_http_resp_init(&resp);
+    enum acme_rc rc = acme_call_begin(c, key, kid, res);
+    if (rc != ACME_OK)
+        return rc;
+    if ((rc = acme_directory_load(c, res)) != ACME_OK)
+        goto done;
+    rc = acme_post_expect(c, key, kid, kid, "{\"status\":\"deactivated\"}", NULL, "deactivate account", 200, 0,
+                          &resp, res);
+    if (rc != ACME_OK)
+        goto done;
+    json_t *root = resp.body.len ? json_loadb(resp.body.data, resp.body.len, 0, NULL) : NULL;
+    const char *st = json_string_value(json_object_get(root, "status"));
+    /* A CA that answered 200 but kept the account valid did not do what was asked. */
+    if (!st || strcmp(st, "deactivated") != 0)
+        rc = acme_fail(res, ACME_ERR_PROTOCOL, "deactivate account", kid, "the account is not deactivated");
+    json_decref(root);
+done:
+    acme_http_resp_free(&resp);
+    return rc;
+}

@@ -144,6 +144,11 @@ bool acme_chain_matches(const char *pem, const char *preferred_cn);
 enum acme_rc acme_cert_revoke(struct acme_client *c, EVP_PKEY *key, const char *kid, const unsigned char *cert_der,
                               size_t len, int reason, struct acme_result *res);
 /*
+ * Account deactivation (RFC 8555 §7.3.6): on ACME_OK the CA has marked the account
+ * deactivated and refuses every later request signed by it.
+ */
+enum acme_rc acme_account_deactivate(struct acme_client *c, EVP_PKEY *key, const char *kid, struct acme_result *res);
+/*
  * Account key rollover (RFC 8555 §7.3.5): on ACME_OK the account kid is bound to new_key
  * and the CA refuses requests signed with old_key.
  */

@@ -27,7 +27,8 @@ static const char *const config_keys_http01[] = { "port", "webroot", NULL };
 static const char *const config_keys_ca[] = { "directory", "trust", "max_inflight",
                                               "exclusive_new_order", "timeout_ms", "contact",
                                               "caa_identities", "preferred_chain", "eab_kid",
-                                              "eab_hmac_key", "eab_hmac_key_file", "eab_alg", NULL };
+                                              "eab_hmac_key", "eab_hmac_key_file", "eab_alg",
+                                              "failover_after", NULL };
 
 /* Tells whether key is in a NULL-terminated list. */
 static bool config_key_known(const char *const *keys, const char *key)
@@ -229,6 +230,9 @@ static bool config_load_ca(const struct ini *ini, const char *section, struct co
     if (!config_int(ini, section, "timeout_ms", 100, 600000, 30000, &n, err, errlen))
         return false;
     ca->timeout_ms = (int)n;
+    if (!config_int(ini, section, "failover_after", 0, 100, 3, &n, err, errlen))
+        return false;
+    ca->failover_after = (int)n;
     if (!config_load_ca_eab(ini, section, ca, err, errlen))
         return false;
     return config_bool(ini, section, "exclusive_new_order", false, &ca->exclusive_new_order, err, errlen);

@@ -20,6 +20,7 @@ struct config_ca {
     unsigned char *eab_hmac_key; /* its MAC key, decoded (eab_hmac_key or eab_hmac_key_file); secret */
     size_t eab_hmac_keylen;
     char *eab_alg;        /* "HS256", "HS384" or "HS512" */
+    int failover_after;   /* passing failures (CA down, 5xx) of one order before it moves to a fallback CA; 0: never */
 };
 
 struct config {

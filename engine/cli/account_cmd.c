@@ -38,7 +38,9 @@ static int account_cmd_usage(void)
 {
     fputs("usage: certmill account rollover TENANT [CA]\n"
           "  replace the tenant's ACME account key at CA (default: the configured default CA) with a new\n"
-          "  one through the CA's keyChange (RFC 8555 §7.3.5); the account URL stays the same\n",
+          "  one through the CA's keyChange (RFC 8555 §7.3.5); the account URL stays the same\n"
+          "       certmill account deactivate TENANT CA\n"
+          "  deactivate the tenant's account at CA (RFC 8555 §7.3.6); the CA refuses it from then on\n",
           stderr);
     return ACCOUNT_CMD_USAGE;
 }
@@ -164,10 +166,72 @@ done:
     return ret;
 }
 
-/* Runs `account rollover TENANT [CA]`. */
+/* Frees what a deactivation loaded. */
+static void account_roll_free(struct account_roll *r)
+{
+    acme_result_clear(&r->res);
+    acme_client_free(r->client);
+    EVP_PKEY_free(r->old_key);
+    free(r->old_sealed);
+    free(r->url);
+    free(r->aad);
+    free(r->tenant_id);
+    OPENSSL_cleanse(r->master, sizeof r->master);
+}
+
+/* Deactivates the tenant's account at one CA (RFC 8555 §7.3.6); 0 done or nothing to do, 1 failed. */
+int account_cmd_deactivate(const struct config *cfg, struct db *db, const char *tenant, const char *ca_name)
+{
+    struct account_roll r;
+    memset(&r, 0, sizeof r);
+    r.cfg = cfg;
+    r.db = db;
+    acme_result_init(&r.res);
+    int ret = ACCOUNT_CMD_OK;
+    char err[256];
+    r.ca = config_ca_find(cfg, ca_name);
+    if (!r.ca) {
+        ret = account_fail("no CA %s in the configuration", ca_name);
+        goto done;
+    }
+    if (!seal_key_load(cfg->master_key_file, r.master, err, sizeof err)) {
+        ret = account_fail("%s", err);
+        goto done;
+    }
+    if ((ret = account_load(&r, tenant)) != ACCOUNT_CMD_OK)
+        goto done;
+    struct acme_opts o = { .directory_url = r.ca->directory, .trust_file = r.ca->trust, .timeout_ms = r.ca->timeout_ms };
+    if (!(r.client = acme_client_new(&o))) {
+        ret = account_fail("cannot set up the ACME client for %s", r.ca->name);
+        goto done;
+    }
+    int slot = db_ca_gate_enter(db, r.ca->name, r.ca->max_inflight, false);
+    enum acme_rc arc = acme_account_deactivate(r.client, r.old_key, r.url, &r.res);
+    db_ca_gate_leave(db, r.ca->name, slot, false);
+    if (arc != ACME_OK) {
+        fprintf(stderr, "certmill: account deactivate: %s refused: %s%s%s\n", r.ca->name, r.res.error,
+                r.res.problem.detail ? " — " : "", r.res.problem.detail ? r.res.problem.detail : "");
+        ret = ACCOUNT_CMD_FAIL;
+        goto done;
+    }
+    json_t *out = json_pack("{s:s, s:s, s:s, s:b}", "tenant_id", r.tenant_id, "ca", r.ca->name, "account_url", r.url,
+                            "deactivated", 1);
+    char *text = out ? json_dumps(out, JSON_COMPACT) : NULL;
+    if (text)
+        puts(text);
+    free(text);
+    json_decref(out);
+done:
+    account_roll_free(&r);
+    return ret;
+}
+
+/* Runs `account rollover TENANT [CA]` or `account deactivate TENANT CA`. */
 int account_cmd_run(const struct config *cfg, struct db *db, int argc, char **argv)
 {
     if (argc >= 3 && argc <= 4 && strcmp(argv[1], "rollover") == 0)
         return account_rollover(cfg, db, argv[2], argc == 4 ? argv[3] : NULL);
+    if (argc == 4 && strcmp(argv[1], "deactivate") == 0)
+        return account_cmd_deactivate(cfg, db, argv[2], argv[3]);
     return account_cmd_usage();
 }

@@ -11,5 +11,7 @@
  * Returns the exit status: 0 done, 1 failed (reported on stderr), 2 usage.
  */
 int account_cmd_run(const struct config *cfg, struct db *db, int argc, char **argv);
+/* Deactivates the tenant's (id or name) account at a CA, printing a JSON line; 0 done, 1 failed. */
+int account_cmd_deactivate(const struct config *cfg, struct db *db, const char *tenant, const char *ca_name);
 
 #endif

@@ -2,6 +2,7 @@
 #include "account_cmd.h"
 #include "apikey.h"
 #include "dns_cmd.h"
+#include "tenant_cmd.h"
 
 #include "base/config.h"
 #include "base/log.h"
@@ -25,10 +26,13 @@ static int cli_usage(void)
           "  migrate                  apply pending database migrations\n"
           "  tenant create NAME       create a tenant and print its first API key (shown once)\n"
           "  tenant list              list tenants\n"
+          "  tenant set-ca TENANT DEFAULT|- [FALLBACK...]  the tenant's default CA and failover list\n"
+          "  tenant remove TENANT [--force]  deactivate its ACME accounts, then delete it\n"
           "  key create TENANT        add an API key to a tenant (id or name); printed once\n"
           "  key revoke KEY_ID        revoke an API key\n"
           "  order list [TENANT]      show the newest orders\n"
           "  account rollover TENANT [CA]  replace the tenant's ACME account key (RFC 8555 key change)\n"
+          "  account deactivate TENANT CA  deactivate the tenant's ACME account at CA\n"
           "  dns check NAME | dns update add|delete NAME VALUE --keyfile FILE   (certmill dns for more)\n",
           stderr);
     return CLI_USAGE;
@@ -215,7 +219,13 @@ int main(int argc, char **argv)
         config_free(cfg);
         return CLI_FAIL;
     }
-    int ret = !strcmp(argv[0], "account") ? account_cmd_run(cfg, db, argc, argv) : cli_dispatch(db, argc, argv);
+    int ret = -1;
+    if (!strcmp(argv[0], "account"))
+        ret = account_cmd_run(cfg, db, argc, argv);
+    else if (!strcmp(argv[0], "tenant"))
+        ret = tenant_cmd_run(cfg, db, argc, argv);
+    if (ret < 0)
+        ret = cli_dispatch(db, argc, argv);
     db_close(db);
     config_free(cfg);
     return ret;

@@ -34,6 +34,50 @@ static enum step_rc step_account_create_key(struct step *s, const char *aad)
     return STEP_RC_OK;
 }
 
+/* A tenant's own EAB credential, unsealed for one newAccount. */
+struct step_eab {
+    char *kid;
+    char *alg;
+    unsigned char *key;
+    size_t keylen;
+};
+
+/* Wipes and frees an unsealed credential. */
+static void step_eab_clear(struct step_eab *e)
+{
+    if (e->key)
+        xfree_secret(e->key, e->keylen);
+    free(e->kid);
+    free(e->alg);
+    memset(e, 0, sizeof *e);
+}
+
+/* Loads the tenant's own EAB credential for the order's CA, when it brought one. */
+static enum step_rc step_account_tenant_eab(struct step *s, struct step_eab *e)
+{
+    unsigned char *sealed = NULL;
+    size_t len = 0;
+    enum db_rc rc = db_tenant_eab_get(s->w->db, s->tenant_id, s->ca->conf->name, &e->kid, &e->alg, &sealed, &len);
+    if (rc == DB_NOTFOUND)
+        return STEP_RC_OK;
+    if (rc != DB_OK) {
+        s->problem = step_problem("database_unavailable", "cannot read the tenant's EAB credential", true, NULL);
+        return STEP_RC_RETRY;
+    }
+    char *aad = xasprintf("tenant-eab:%s:%s", s->tenant_id, s->ca->conf->name);
+    bool ok = seal_decrypt(s->w->master, sealed, len, aad, &e->key, &e->keylen) && e->keylen > 0;
+    free(aad);
+    free(sealed);
+    if (!ok) {
+        log_error("tenant %s: its EAB credential for %s cannot be decrypted: is the master key right?", s->tenant_id,
+                  s->ca->conf->name);
+        step_eab_clear(e);
+        s->problem = step_problem("internal", "the tenant's EAB credential cannot be decrypted", true, NULL);
+        return STEP_RC_RETRY;
+    }
+    return STEP_RC_OK;
+}
+
 /* Loads (making when needed) the account key and registers it with the CA when not yet done. */
 enum step_rc step_account(struct step *s)
 {
@@ -68,14 +112,21 @@ enum step_rc step_account(struct step *s)
             ret = STEP_RC_RETRY;
         }
     }
+    struct step_eab teab = { 0 };
+    if (ret == STEP_RC_OK && !url)
+        ret = step_account_tenant_eab(s, &teab);
     if (ret == STEP_RC_OK && !url) {
         enum acme_rc arc = acme_directory_load(s->ca->client, &s->res);
         if (arc == ACME_OK) {
             int slot = db_ca_gate_enter(s->w->db, s->ca->conf->name, s->ca->conf->max_inflight, false);
             const struct config_ca *cc = s->ca->conf;
+            /* The tenant's own credential for this CA wins over the server's. */
             struct acme_eab eab = { cc->eab_kid, cc->eab_hmac_key, cc->eab_hmac_keylen, cc->eab_alg };
-            arc = acme_account_new_eab(s->ca->client, s->account_key, cc->contact, cc->eab_kid ? &eab : NULL,
-                                       &url, &s->res);
+            if (teab.kid)
+                eab = (struct acme_eab){ teab.kid, teab.key, teab.keylen, teab.alg };
+            s->eab_from = teab.kid ? "tenant" : eab.kid ? "server" : NULL;
+            arc = acme_account_new_eab(s->ca->client, s->account_key, cc->contact, eab.kid ? &eab : NULL, &url,
+                                       &s->res);
             db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, false);
         }
         if (arc != ACME_OK) {
@@ -91,6 +142,7 @@ enum step_rc step_account(struct step *s)
         s->kid = url;
         url = NULL;
     }
+    step_eab_clear(&teab);
     free(url);
     free(sealed);
     free(aad);

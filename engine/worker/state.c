@@ -107,19 +107,24 @@ bool state_order_final(enum order_status s)
     return s == ORDER_ISSUED || s == ORDER_FAILED || s == ORDER_CANCELLED;
 }
 
-/* Retry delay after the attempts-th consecutive failure: 1 min, 10 min, 100 min, then daily. */
+/*
+ * Retry delay after the attempts-th consecutive failure: 1 min, 10 min, 100 min, then
+ * daily. When the CA said when to come back (Retry-After on a 429 or 503), that time is
+ * used instead, never sooner: a rate limit lifts when the CA says, not on our schedule.
+ */
 long state_backoff_ms(int attempts, long retry_after_s, double jitter01)
 {
     static const long steps_s[] = { 60, 600, 6000, 86400 };
+    if (retry_after_s > 0) {
+        long ra = (retry_after_s > 7 * 86400 ? 7 * 86400 : retry_after_s) * 1000;
+        /* Orders refused together do not all come back in the same second: up to 10%, at most a minute, later. */
+        long spread = (long)((double)ra * 0.1 * jitter01);
+        return ra + (spread > 60000 ? 60000 : spread);
+    }
     int i = attempts < 1 ? 0 : attempts - 1;
     long ms = steps_s[i < 3 ? i : 3] * 1000;
     /* Jitter spreads the retries of orders that failed together (a CA outage). */
     ms += (long)((double)ms * 0.2 * jitter01);
-    if (retry_after_s > 0) {
-        long ra = (retry_after_s > 7 * 86400 ? 7 * 86400 : retry_after_s) * 1000;
-        if (ra > ms)
-            ms = ra; /* never sooner than the CA asked */
-    }
     return ms;
 }
 

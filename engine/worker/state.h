@@ -65,8 +65,9 @@ bool state_order_final(enum order_status s);
 
 /*
  * Delay before retrying a failed step: 1 min, 10 min, 100 min, then daily, each with up
- * to 20% jitter (jitter01 in [0,1)); a CA's Retry-After (seconds, -1 if none) wins when
- * longer, so a rate-limited order is never due again before the CA said.
+ * to 20% jitter (jitter01 in [0,1)); a CA's Retry-After (seconds, -1 if none) replaces
+ * the schedule (plus up to 10%, at most 60 s, of jitter), so a rate-limited order is due
+ * again when the CA said, never sooner.
  */
 long state_backoff_ms(int attempts, long retry_after_s, double jitter01);
 /*

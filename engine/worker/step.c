@@ -144,12 +144,18 @@ enum step_rc step_acme_failure(struct step *s, enum acme_rc rc, const char *what
     if (strcmp(what, "newAccount") == 0 &&
         (acme_problem_is(pr, "externalAccountRequired") || acme_problem_is(pr, "unauthorized"))) {
         /* Without (right) EAB keys every new try is refused the same way: fail once, no retry storm. */
-        bool required = acme_problem_is(pr, "externalAccountRequired") || !s->ca->conf->eab_kid;
-        snprintf(detail, sizeof detail,
-                 "newAccount: the CA %s External Account Binding: configure eab_kid and eab_hmac_key "
-                 "(or eab_hmac_key_file) for [ca.%s]; the CA said: %s",
-                 required ? "requires" : "rejected the", s->ca->conf->name,
-                 log_safe(safe, sizeof safe, pr->detail ? pr->detail : "(no detail)"));
+        bool required = acme_problem_is(pr, "externalAccountRequired") || !s->eab_from;
+        if (required)
+            snprintf(detail, sizeof detail,
+                     "newAccount: the CA requires External Account Binding: configure eab_kid and eab_hmac_key "
+                     "(or eab_hmac_key_file) for [ca.%s], or give the tenant its own (PUT /v1/ca-credentials/%s); "
+                     "the CA said: %s",
+                     s->ca->conf->name, s->ca->conf->name, log_safe(safe, sizeof safe, pr->detail ? pr->detail : "(no detail)"));
+        else
+            snprintf(detail, sizeof detail,
+                     "newAccount: the CA rejected the %s's External Account Binding credential for %s: check the "
+                     "key id and MAC key; the CA said: %s",
+                     s->eab_from, s->ca->conf->name, log_safe(safe, sizeof safe, pr->detail ? pr->detail : "(no detail)"));
         step_log(s, "%s", detail);
         if (required)
             s->problem = step_problem("eab_required", detail, false, pr);
@@ -161,6 +167,11 @@ enum step_rc step_acme_failure(struct step *s, enum acme_rc rc, const char *what
         /* The CA no longer has the order or authorization (it was restarted or purged it). */
         s->problem = step_problem("ca_order_lost", detail, true, pr);
         return STEP_RC_RESTART;
+    }
+    if (acme_problem_is(pr, "badPublicKey")) {
+        /* This CA does not take the key type; another CA of the tenant's list may. */
+        s->problem = step_problem("key_type_unsupported", detail, false, pr);
+        return STEP_RC_FAIL;
     }
     if (acme_problem_is(pr, "rateLimited")) {
         s->problem = step_problem("rate_limited", detail, true, pr);
@@ -200,6 +211,13 @@ static void step_end_retry(struct step *s, bool now)
     if (!s->problem)
         s->problem = step_problem("internal", "the step failed", true, NULL);
     const char *detail = json_string_value(json_object_get(s->problem, "detail"));
+    if (s->order && (step_failover_wanted(s, attempts) ||
+                     (attempts >= STATE_MAX_ATTEMPTS && json_array_size(json_object_get(s->order, "failover_cas"))))) {
+        /* The CA has failed this order long enough: the next CA of the tenant's list gets it. */
+        step_challenge_cleanup(s);
+        if (step_failover(s))
+            return;
+    }
     if (s->order && attempts >= STATE_MAX_ATTEMPTS) {
         log_error("order %s: giving up after %d attempts", s->order_id, attempts);
         json_object_set_new(s->problem, "retryable", json_false());
@@ -348,7 +366,9 @@ static void step_order_run(struct step *s)
     else if (src == STEP_RC_FAIL) {
         /* Records are removed whatever the outcome: a failed order leaves nothing in the zone. */
         step_challenge_cleanup(s);
-        step_end_fail(s);
+        /* A refusal of this CA's own making need not be the order's end: another CA may issue it. */
+        if (!step_failover_wanted(s, s->job.attempts + 1) || !step_failover(s))
+            step_end_fail(s);
     }
 }
 

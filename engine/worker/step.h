@@ -33,6 +33,7 @@ struct step {
     struct worker_ca *ca;   /* the order's or the certificate's CA */
     EVP_PKEY *account_key;  /* loaded by step_account */
     char *kid;
+    const char *eab_from;   /* whose EAB credential newAccount carried: "tenant", "server"; NULL: none */
     struct acme_result res; /* the last ACME call's outcome */
     json_t *problem;        /* set before STEP_RC_FAIL / STEP_RC_RETRY */
     struct step_dns *dns;   /* the order's DNS provider, loaded on first use (step_dns.c) */
@@ -75,6 +76,11 @@ enum step_rc step_propagate(struct step *s);
 void step_challenge_cleanup(struct step *s);
 /* Frees what step_dns.c loaded. */
 void step_dns_free(struct step *s);
+
+/* Failover (failover.c): whether the order should leave its CA after attempts tries, given s->problem. */
+bool step_failover_wanted(const struct step *s, int attempts);
+/* Moves the order to the next CA of its list; true when it moved (or the step is no longer ours). */
+bool step_failover(struct step *s);
 
 /* Checks every name before the CA is involved (step_preflight.c). */
 enum step_rc step_preflight(struct step *s);

@@ -50,7 +50,7 @@ static void authz_invalid(struct step *s, const struct acme_authz *az)
 
 /* Stores the CA's view of one authorization (inside the outcome transaction). */
 static enum db_rc authz_store(struct step *s, long long id, const struct acme_authz *az,
-                              const struct acme_challenge *ch, const char *keyauth)
+                              const struct acme_challenge *ch, const char *keyauth, long retry_after)
 {
     /* DNS-01 publishes base64url(SHA-256(key authorization)) at _acme-challenge.<name> (RFC 8555 §8.4). */
     char *record_name = NULL, *record_value = NULL;
@@ -73,6 +73,7 @@ static enum db_rc authz_store(struct step *s, long long id, const struct acme_au
         .challenge_url = ch ? ch->url : NULL,
         .token = ch ? ch->token : NULL,
         .key_authorization = keyauth,
+        .retry_after_s = retry_after,
     };
     enum db_rc rc = db_work_authz_update(s->w->db, &u);
     free(record_name);
@@ -105,6 +106,7 @@ enum step_rc step_authorize(struct step *s)
 {
     size_t n = json_array_size(s->authzs), fetched = 0;
     struct acme_authz *az = xcalloc(n ? n : 1, sizeof *az);
+    long *ra = xcalloc(n ? n : 1, sizeof *ra);
     const char *type = step_order_str(s, "challenge");
     enum step_rc ret = STEP_RC_OK;
     bool failed = false;
@@ -117,6 +119,7 @@ enum step_rc step_authorize(struct step *s)
             break;
         }
         fetched = i + 1;
+        ra[i] = s->res.retry_after;
         if (strcmp(az[i].status, "valid") != 0 && strcmp(az[i].status, "pending") != 0) {
             /* Stored below with the others, then the order fails in the same commit. */
             authz_invalid(s, &az[i]);
@@ -137,7 +140,7 @@ enum step_rc step_authorize(struct step *s)
             long long id = json_integer_value(json_object_get(json_array_get(s->authzs, i), "id"));
             const struct acme_challenge *ch = strcmp(az[i].status, "pending") == 0 ? authz_pick(&az[i], type) : NULL;
             char *keyauth = ch ? jws_key_authorization(ch->token, s->account_key) : NULL;
-            rc = authz_store(s, id, &az[i], ch, keyauth);
+            rc = authz_store(s, id, &az[i], ch, keyauth, ra[i]);
             free(keyauth);
         }
         if (rc != DB_OK)
@@ -150,7 +153,24 @@ enum step_rc step_authorize(struct step *s)
     for (size_t i = 0; i < n; i++)
         acme_authz_free(&az[i]);
     free(az);
+    free(ra);
     return ret;
+}
+
+/*
+ * When to look again: soon, backing off, but never before a Retry-After of the CA, whether
+ * it came with this look or (for an authorization answered now, not looked at) an earlier one.
+ */
+static long validate_delay_ms(const struct step *s, bool answered_now, long retry_after, const bool *responded,
+                              const bool *polled)
+{
+    long delay = state_poll_ms(answered_now ? 0 : s->job.polls, retry_after);
+    for (size_t i = 0; i < json_array_size(s->authzs); i++) {
+        long wait = (long)json_integer_value(json_object_get(json_array_get(s->authzs, i), "poll_wait_ms"));
+        if (responded[i] && !polled[i] && wait > delay)
+            delay = wait;
+    }
+    return delay;
 }
 
 /* Answers the challenges not yet answered, then polls the others until all are valid. */
@@ -159,6 +179,7 @@ enum step_rc step_validate(struct step *s)
     size_t n = json_array_size(s->authzs);
     struct acme_authz *az = xcalloc(n ? n : 1, sizeof *az);
     bool *responded = xcalloc(n ? n : 1, sizeof *responded), *polled = xcalloc(n ? n : 1, sizeof *polled);
+    long *ra = xcalloc(n ? n : 1, sizeof *ra);
     bool answered_now = false, failed = false;
     char refused[400] = "";
     long retry_after = -1;
@@ -205,6 +226,7 @@ enum step_rc step_validate(struct step *s)
         }
         refused[0] = '\0';
         polled[i] = true;
+        ra[i] = s->res.retry_after;
         if (s->res.retry_after > retry_after)
             retry_after = s->res.retry_after;
         if (strcmp(az[i].status, "valid") != 0 && strcmp(az[i].status, "pending") != 0) {
@@ -230,7 +252,7 @@ enum step_rc step_validate(struct step *s)
             if (responded[i])
                 rc = db_work_authz_responded(s->w->db, id);
             if (polled[i] && rc == DB_OK)
-                rc = authz_store(s, id, &az[i], NULL, NULL);
+                rc = authz_store(s, id, &az[i], NULL, NULL, ra[i]);
         }
         if (rc != DB_OK)
             ret = step_tx_abort(s, rc);
@@ -239,7 +261,7 @@ enum step_rc step_validate(struct step *s)
         else if (settled)
             ret = step_tx_finish(s, STEP_FINALIZE, 0, 0);
         else
-            ret = step_tx_finish(s, STEP_VALIDATE, state_poll_ms(answered_now ? 0 : s->job.polls, retry_after),
+            ret = step_tx_finish(s, STEP_VALIDATE, validate_delay_ms(s, answered_now, retry_after, responded, polled),
                                  answered_now ? 0 : s->job.polls + 1);
     }
     for (size_t i = 0; i < n; i++)
@@ -247,5 +269,6 @@ enum step_rc step_validate(struct step *s)
     free(az);
     free(responded);
     free(polled);
+    free(ra);
     return ret;
 }

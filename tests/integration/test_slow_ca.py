@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from conftest import stack_ctl, unique_name
 from test_issuance import check_issued
+from test_retry_after import Front, polls_honour_retry_after
 
 
 def _account_url(db, tenant_id):
@@ -30,6 +31,11 @@ def test_issuance_with_validation_delay_after_ca_restart(stack, api, db):
         names = [unique_name("slow"), unique_name("slow")]
         r = api.post("/v1/orders", {"domains": names})
         assert r.status_code == 202, r.text
+        # the same slow Pebble through ca-front, which asks for Retry-After: 2 between polls
+        front = Front(stack)
+        front_names = [unique_name("slowra"), unique_name("slowra")]
+        fr = api.post("/v1/orders", {"domains": front_names, "ca": "local-front"})
+        assert fr.status_code == 202, fr.text
         seen = set()
         deadline = time.time() + 150
         o = r.json()
@@ -42,6 +48,11 @@ def test_issuance_with_validation_delay_after_ca_restart(stack, api, db):
         check_issued(stack, api, o, names, ec.EllipticCurvePrivateKey)
         new_url = _account_url(db, stack["CERTMILL_TENANT_ID"])
         assert new_url and new_url != old_url
+        fo = api.wait_order(fr.json()["id"], timeout=150)
+        check_issued(stack, api, fo, front_names, ec.EllipticCurvePrivateKey)
+        # with validation taking 0-15 s, each authorization was polled, never sooner than Retry-After
+        looked, repeats = polls_honour_retry_after(front.requests())
+        assert looked >= 3 and repeats >= 1
     finally:
         os.environ["CM_PEBBLE_NOSLEEP"] = "1"
         stack_ctl("restart-pebble")

@@ -158,10 +158,14 @@ static void test_backoff(void **state)
     /* jitter adds at most 20% */
     long j = state_backoff_ms(2, -1, 0.99);
     assert_true(j > 600000 && j < 720000);
-    /* Retry-After wins when longer (never sooner than the CA said), not when shorter */
+    /* Retry-After (429, 503) replaces the schedule: due when the CA said, never sooner */
     assert_int_equal(state_backoff_ms(1, 3600, 0.0), 3600000);
-    assert_int_equal(state_backoff_ms(2, 1, 0.0), 600000);
+    assert_int_equal(state_backoff_ms(2, 3, 0.0), 3000);
     assert_int_equal(state_backoff_ms(1, 30L * 86400, 0.0), 7L * 86400000);
+    /* its jitter only ever adds: up to 10%, at most a minute */
+    long r = state_backoff_ms(1, 3, 0.99);
+    assert_true(r >= 3000 && r <= 3300);
+    assert_int_equal(state_backoff_ms(1, 86400, 0.99), 86400000 + 60000);
     /* polls: 50 ms doubling to 10 s; Retry-After respected */
     assert_int_equal(state_poll_ms(0, -1), 50);
     assert_int_equal(state_poll_ms(1, -1), 100);
