@@ -176,18 +176,18 @@ static int alpn_on_client_hello(SSL *ssl, int *al, void *arg)
     const unsigned char *ext;
     size_t len;
     char raw[DOMAIN_MAX_LEN + 2]; /* one trailing dot is tolerated, and normalised away */
-    struct domain_name dn;
+    char name[DOMAIN_MAX_LEN + 1];  /* the stored name: a DNS name, or the address of a reverse-DNS SNI */
     bool has_sni = SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext, &len) == 1;
     bool name_ok = has_sni && alpn_hello_sni(ext, len, raw, sizeof raw) &&
-                   domain_normalize(raw, strlen(raw), &dn) == DOMAIN_OK && !dn.wildcard;
+                   alpn_hello_lookup_name(raw, name, sizeof name);
     if (c->looked_up) {
         /* Called again after our retry, or for the second ClientHello after a HelloRetryRequest. */
-        if (!name_ok || strcmp(dn.name, c->lk.name) != 0)
+        if (!name_ok || strcmp(name, c->lk.name) != 0)
             return alpn_hello_refuse(c, ALPN_OUT_BAD_NAME, SSL_AD_ILLEGAL_PARAMETER, al);
         return alpn_hello_serve(s, c, ssl, al);
     }
     if (name_ok) /* known before the checks below, so the debug line names it */
-        memcpy(c->lk.name, dn.name, sizeof c->lk.name);
+        memcpy(c->lk.name, name, sizeof c->lk.name);
     if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &ext, &len) != 1 ||
         !alpn_hello_ext_offers(ext, len, ALPN_ACME_TLS_1))
         return alpn_hello_refuse(c, ALPN_OUT_NO_ALPN, SSL_AD_NO_APPLICATION_PROTOCOL, al);
