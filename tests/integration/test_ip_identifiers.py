@@ -1,6 +1,7 @@
 """IP identifiers (RFC 8738): an order for an IP address is validated by Pebble over
 HTTP-01 (nginx on the address, certmill's responder) and over TLS-ALPN-01 (Pebble sends
 the reverse-DNS name as SNI; certmill-alpn answers with the address in an iPAddress SAN),
+for 127.0.0.1 and ::1 (nginx and certmill-alpn of the stack listen on both),
 and the certificate carries the address as an iPAddress SAN that `openssl verify`
 accepts. The API refuses what RFC 8738 does not allow.
 
@@ -8,6 +9,8 @@ Each issuing test uses a fresh tenant (a new ACME account): Pebble reuses valid
 authorizations of an account, which would skip the challenge under test."""
 
 import ipaddress
+import socket
+import ssl
 
 import pytest
 from cryptography import x509
@@ -16,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from conftest import unique_name
-from test_alpn import handshake, pending  # noqa: F401 — pending is a fixture
+from test_alpn import alpn_addr, handshake, pending  # noqa: F401 — pending is a fixture
 from test_issuance import openssl_verify
 
 
@@ -61,7 +64,7 @@ def test_ipv4_with_dns_name_over_tls_alpn01(stack, new_tenant):
 
 
 def test_ipv6_over_http01(stack, new_tenant):
-    """::1 over HTTP-01: nginx listens on [::1] as well (certmill-alpn listens on 127.0.0.1 only)."""
+    """::1 over HTTP-01: the stack's nginx listens on [::1] as well."""
     _, api = new_tenant()
     r = api.post("/v1/orders", {"domains": ["0:0::1"], "challenge": "http-01"})
     assert r.status_code == 202, r.text
@@ -77,6 +80,13 @@ def test_ipv6_over_http01(stack, new_tenant):
     r = api.get("/v1/certificates", params={"domain": "[0:0::1]"})
     assert r.status_code == 200, r.text
     assert [c["id"] for c in r.json()["data"]] == [cert["id"]]
+
+
+def test_ipv6_over_tls_alpn01(stack, new_tenant):
+    """::1 over TLS-ALPN-01: certmill-alpn listens on [::1] too; Pebble sends the ip6.arpa name as SNI."""
+    _, api = new_tenant()
+    _, _, san = issue_ip(stack, api, ["::1"], "tls-alpn-01")
+    assert san.get_values_for_type(x509.IPAddress) == [ipaddress.ip_address("::1")]
 
 
 def test_customer_csr_with_ip_san(stack, new_tenant):
@@ -118,6 +128,15 @@ def test_alpn_reverse_name_serves_ip_san(stack, pending):  # noqa: F811
     der, _, _ = handshake(stack, nibbles.upper() + ".IP6.ARPA")
     san = x509.load_der_x509_certificate(der).extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert list(san) == [x509.IPAddress(ipaddress.ip_address("2001:db8::9"))]
+    # The same answer on certmill-alpn's IPv6 listener ([alpn] listen has both addresses).
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    ctx.set_alpn_protocols(["acme-tls/1"])
+    with socket.create_connection(("::1", alpn_addr(stack)[1]), timeout=10) as sock:
+        with ctx.wrap_socket(sock, server_hostname="9.0.0.127.in-addr.arpa") as tls:
+            cert = x509.load_der_x509_certificate(tls.getpeercert(binary_form=True))
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert list(san) == [x509.IPAddress(ipaddress.ip_address("127.0.0.9"))]
 
 
 def assert_refused(api, body, code, field):
