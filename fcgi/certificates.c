@@ -8,7 +8,7 @@
 #include "base/xalloc.h"
 #include "crypto/seal.h"
 #include "db_api.h"
-#include "ident/domain.h"
+#include "ident/ident.h"
 #include "paging.h"
 #include "query.h"
 #include "text.h"
@@ -88,7 +88,7 @@ void fcgi_certs_list(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_res
     static const char *const allowed[] = { "limit", "cursor", "status", "domain", NULL };
     struct fcgi_query q;
     struct fcgi_page pg;
-    struct domain_name dn;
+    struct ident_name dn;
     if (!fcgi_query_parse(req->query, allowed, &q, resp))
         return;
     struct db_api_cert_filter f = { fcgi_query_get(&q, "status"), NULL };
@@ -102,9 +102,9 @@ void fcgi_certs_list(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_res
     }
     /* The filter goes through the same normalisation as the names were stored with. */
     if (domain) {
-        enum domain_rc drc = domain_normalize(domain, strlen(domain), &dn);
-        if (drc != DOMAIN_OK) {
-            fcgi_resp_problemf(resp, FCGI_PROB_INVALID_FIELD, "domain", "domain %s", domain_reason(drc));
+        const char *reason = "";
+        if (ident_normalize(domain, strlen(domain), &dn, &reason) != IDENT_OK) {
+            fcgi_resp_problemf(resp, FCGI_PROB_INVALID_FIELD, "domain", "domain %s", reason);
             goto out;
         }
         f.domain = dn.name;

@@ -3,7 +3,7 @@
 
 #include "crypto/key.h"
 #include "fields.h"
-#include "ident/domain.h"
+#include "ident/ident.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -12,7 +12,20 @@
 #define FCGI_ORDER_DEFAULT_CHALLENGE "http-01"
 #define FCGI_ORDER_DEFAULT_KEY_TYPE "ec-p256"
 
-/* Checks one name and that it does not repeat an earlier one after normalisation. */
+/* The API problem of a name ident_normalize refused. */
+static enum fcgi_problem fcgi_order_ident_problem(enum ident_rc rc)
+{
+    switch (rc) {
+    case IDENT_ERR_IP:
+        return FCGI_PROB_INVALID_IP;
+    case IDENT_ERR_IP_WILDCARD:
+        return FCGI_PROB_IP_WILDCARD;
+    default:
+        return FCGI_PROB_INVALID_DOMAIN;
+    }
+}
+
+/* Checks one name (DNS name or IP address) and that it does not repeat an earlier one after normalisation. */
 static bool fcgi_order_take_domain(struct fcgi_order_input *in, size_t i, const json_t *e, struct fcgi_resp *resp)
 {
     char field[32], safe[128];
@@ -21,11 +34,12 @@ static bool fcgi_order_take_domain(struct fcgi_order_input *in, size_t i, const 
         fcgi_resp_problemf(resp, FCGI_PROB_INVALID_FIELD, field, "%s must be a string", field);
         return false;
     }
-    struct domain_name dn;
-    enum domain_rc rc = domain_normalize(json_string_value(e), json_string_length(e), &dn);
+    struct ident_name dn;
+    const char *reason = "";
+    enum ident_rc rc = ident_normalize(json_string_value(e), json_string_length(e), &dn, &reason);
     fcgi_text_snippet(safe, sizeof safe, json_string_value(e));
-    if (rc != DOMAIN_OK) {
-        fcgi_resp_problemf(resp, FCGI_PROB_INVALID_DOMAIN, field, "%s \"%s\" %s", field, safe, domain_reason(rc));
+    if (rc != IDENT_OK) {
+        fcgi_resp_problemf(resp, fcgi_order_ident_problem(rc), field, "%s \"%s\" %s", field, safe, reason);
         return false;
     }
     size_t j;
@@ -39,6 +53,8 @@ static bool fcgi_order_take_domain(struct fcgi_order_input *in, size_t i, const 
     }
     if (dn.wildcard && in->first_wildcard < 0)
         in->first_wildcard = (long)i;
+    if (dn.ip && in->first_ip < 0)
+        in->first_ip = (long)i;
     json_array_append_new(in->domains, json_string(dn.name));
     return true;
 }
@@ -196,18 +212,18 @@ static bool fcgi_order_names_have(const json_t *names, const char *name)
     return false;
 }
 
-/* The CSR's names normalised, without repeats; NULL with the problem set when one is not a valid name. */
+/* The CSR's names (DNS names and IP addresses) normalised, without repeats; NULL with the problem set when one is
+ * not valid. */
 static json_t *fcgi_order_csr_normalized(const struct csr_info *csr, struct fcgi_resp *resp)
 {
     json_t *names = json_array();
     for (size_t i = 0; i < csr->n_names; i++) {
-        struct domain_name dn;
-        enum domain_rc rc = domain_normalize(csr->names[i], strlen(csr->names[i]), &dn);
-        if (rc != DOMAIN_OK) {
+        struct ident_name dn;
+        const char *reason = "";
+        if (ident_normalize(csr->names[i], strlen(csr->names[i]), &dn, &reason) != IDENT_OK) {
             char safe[80];
             fcgi_text_snippet(safe, sizeof safe, csr->names[i]);
-            fcgi_resp_problemf(resp, FCGI_PROB_INVALID_CSR, "csr", "the CSR's name \"%s\" %s", safe,
-                               domain_reason(rc));
+            fcgi_resp_problemf(resp, FCGI_PROB_INVALID_CSR, "csr", "the CSR's name \"%s\" %s", safe, reason);
             json_decref(names);
             return NULL;
         }
@@ -283,6 +299,7 @@ bool fcgi_order_input_parse(const struct config *cfg, const json_t *body, struct
     in->cfg = cfg;
     in->domains = json_array();
     in->first_wildcard = -1;
+    in->first_ip = -1;
     in->challenge = FCGI_ORDER_DEFAULT_CHALLENGE;
     in->auto_renew = true;
     if (!fcgi_fields_check(fcgi_order_fields, sizeof fcgi_order_fields / sizeof fcgi_order_fields[0], body, in,
@@ -296,6 +313,15 @@ bool fcgi_order_input_parse(const struct config *cfg, const json_t *body, struct
                            "%s \"%s\" is a wildcard name, which needs challenge dns-01 (not %s)", field,
                            json_string_value(json_array_get(in->domains, (size_t)in->first_wildcard)),
                            in->challenge);
+        return false;
+    }
+    /* RFC 8738 §7: an address has no DNS zone to prove control of, so only http-01 and tls-alpn-01. */
+    if (in->first_ip >= 0 && strcmp(in->challenge, "dns-01") == 0) {
+        char field[32];
+        snprintf(field, sizeof field, "domains[%ld]", in->first_ip);
+        fcgi_resp_problemf(resp, FCGI_PROB_IP_DNS01_UNSUPPORTED, field,
+                           "%s \"%s\" is an IP address, which is validated with http-01 or tls-alpn-01, not dns-01",
+                           field, json_string_value(json_array_get(in->domains, (size_t)in->first_ip)));
         return false;
     }
     /* Only dns-01 publishes DNS records; a provider on another order would silently do nothing. */

@@ -19,6 +19,7 @@ struct fcgi_order_input {
     const struct config *cfg;
     json_t *domains;          /* normalised names, request order (owned) */
     long first_wildcard;      /* index of the first wildcard name, -1 when none */
+    long first_ip;            /* index of the first IP address (RFC 8738), -1 when none */
     /* The strings point into the request body or at static defaults: keep the body alive. */
     const char *challenge;
     const char *key_type;     /* the CSR's when csr is given */

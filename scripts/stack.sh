@@ -914,7 +914,8 @@ exec_programs = $DIR/hooks/dns-hook /bin/true
 [http01]
 port = $HTTP01_PORT
 [alpn]
-listen = 127.0.0.1:$TLSALPN_PORT
+# ::1 too, so Pebble can validate the IP identifier ::1 over TLS-ALPN-01 (RFC 8738).
+listen = 127.0.0.1:$TLSALPN_PORT [::1]:$TLSALPN_PORT
 [log]
 level = info
 EOF

@@ -70,7 +70,8 @@ struct acme_challenge {
 };
 
 struct acme_authz {
-    char *identifier;         /* identifier value (for a wildcard, without "*.") */
+    char *identifier;         /* identifier value (for a wildcard, without "*."; an address in canonical text) */
+    bool ip;                  /* identifier type "ip" (RFC 8738) */
     bool wildcard;
     char *status;             /* pending, valid, invalid, deactivated, expired, revoked */
     struct acme_challenge *challenges;
@@ -101,7 +102,7 @@ struct acme_eab {
 enum acme_rc acme_account_new_eab(struct acme_client *c, EVP_PKEY *key, const char *contact,
                                   const struct acme_eab *eab, char **kid, struct acme_result *res);
 
-/* newOrder for DNS identifiers (a wildcard name is sent as "*.example.com"). */
+/* newOrder for DNS and IP identifiers (a wildcard name is sent as "*.example.com"; an address as type "ip"). */
 enum acme_rc acme_order_new(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *const *names,
                             size_t n, struct acme_order *out, struct acme_result *res);
 /* POST-as-GET the order. */

@@ -2,18 +2,20 @@
 #include "acme/internal.h"
 #include "base/xalloc.h"
 #include "crypto/b64.h"
+#include "ident/ident.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The newOrder payload: one DNS identifier per name. */
+/* The newOrder payload: one identifier per name, "ip" for an address (RFC 8738 §3), else "dns". */
 static char *acme_order_payload(const char *const *names, size_t n)
 {
     json_t *ids = json_array();
     char *text = NULL;
     for (size_t i = 0; ids && i < n; i++) {
-        if (!names[i] || json_array_append_new(ids, json_pack("{s:s, s:s}", "type", "dns", "value", names[i])) != 0)
+        if (!names[i] ||
+            json_array_append_new(ids, json_pack("{s:s, s:s}", "type", ident_acme_type(names[i]), "value", names[i])) != 0)
             goto done;
     }
     json_t *o = json_pack("{s:O}", "identifiers", ids);
@@ -34,7 +36,7 @@ static enum acme_rc acme_order_read(const struct acme_http_resp *resp, const cha
     return ACME_OK;
 }
 
-/* newOrder for DNS identifiers (a wildcard name is sent as "*.example.com"). */
+/* newOrder for DNS and IP identifiers (a wildcard name is sent as "*.example.com"). */
 enum acme_rc acme_order_new(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *const *names,
                             size_t n, struct acme_order *out, struct acme_result *res)
 {

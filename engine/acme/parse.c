@@ -6,6 +6,7 @@
 #include "acme/internal.h"
 #include "base/xalloc.h"
 #include "crypto/b64.h"
+#include "ident/ip.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -167,6 +168,16 @@ static bool parse_identifier(json_t *o, struct acme_authz *a)
     char *type = NULL;
     bool ok = json_is_object(id) && parse_str(id, "type", true, PARSE_MAX_SHORT, true, &type) &&
               parse_str(id, "value", true, PARSE_MAX_IDENT, true, &a->identifier);
+    if (ok && strcmp(type, "ip") == 0) {
+        /* Stored in the form the order has it, so the authorization row matches the order's name. */
+        struct ip_addr ip;
+        ok = ip_normalize(a->identifier, strlen(a->identifier), &ip) == IP_OK;
+        if (ok) {
+            free(a->identifier);
+            a->identifier = xstrdup(ip.text);
+            a->ip = true;
+        }
+    }
     free(type);
     if (!ok)
         return false;

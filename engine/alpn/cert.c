@@ -2,6 +2,7 @@
 #include "alpn/cert.h"
 
 #include "base/log.h"
+#include "ident/ip.h"
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
@@ -47,24 +48,38 @@ static int alpn_cert_names(X509 *x)
     return ok;
 }
 
-/* Adds subjectAltName with exactly one dNSName, name (RFC 8737 §3: the only identifier). */
+/*
+ * Adds subjectAltName with exactly one name (RFC 8737 §3: the only identifier): a
+ * dNSName, or for an address in canonical text an iPAddress (RFC 8738 §6).
+ */
 static int alpn_cert_san(X509 *x, const char *name)
 {
     GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
     GENERAL_NAME *gen = GENERAL_NAME_new();
-    ASN1_IA5STRING *ia5 = ASN1_IA5STRING_new();
+    ASN1_STRING *value = NULL;
+    struct ip_addr ip;
     int ok = 0;
-    if (!gens || !gen || !ia5 || ASN1_STRING_set(ia5, name, (int)strlen(name)) != 1)
+    if (!gens || !gen)
         goto out;
-    GENERAL_NAME_set0_value(gen, GEN_DNS, ia5);
-    ia5 = NULL;
+    if (ip_is_canonical(name) && ip_normalize(name, strlen(name), &ip) == IP_OK) {
+        value = ASN1_OCTET_STRING_new();
+        if (!value || ASN1_OCTET_STRING_set(value, ip.bytes, ip.version == 4 ? 4 : 16) != 1)
+            goto out;
+        GENERAL_NAME_set0_value(gen, GEN_IPADD, value);
+    } else {
+        value = ASN1_IA5STRING_new();
+        if (!value || ASN1_STRING_set(value, name, (int)strlen(name)) != 1)
+            goto out;
+        GENERAL_NAME_set0_value(gen, GEN_DNS, value);
+    }
+    value = NULL;
     if (!sk_GENERAL_NAME_push(gens, gen))
         goto out;
     gen = NULL;
     /* Not critical: the subject is not empty (RFC 5280 §4.2.1.6). */
     ok = X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0, X509V3_ADD_DEFAULT) == 1;
 out:
-    ASN1_IA5STRING_free(ia5);
+    ASN1_STRING_free(value);
     GENERAL_NAME_free(gen);
     GENERAL_NAMES_free(gens);
     return ok;

@@ -1,6 +1,7 @@
 /*
  * alpn/cert — the TLS-ALPN-01 challenge certificate (RFC 8737 §3): self-signed, for
- * exactly one dNSName (the name the CA validates), carrying the critical
+ * exactly one dNSName (the name the CA validates) or, for an IP identifier, exactly one
+ * iPAddress (RFC 8738 §6), carrying the critical
  * acmeIdentifier extension whose value is the SHA-256 of the key authorization.
  */
 #ifndef CM_ALPN_CERT_H
@@ -18,7 +19,8 @@
 #define ALPN_CERT_LIFETIME_S 86400
 
 /*
- * Builds the challenge certificate for name (a normalised DNS name) and
+ * Builds the challenge certificate for name (a normalised DNS name, or an IP address
+ * in canonical text, ident/ip.h) and
  * key_authorization ("token.thumbprint"), signed with key, whose public half it
  * certifies. A pure function: no global state is touched. NULL on failure (logged).
  */

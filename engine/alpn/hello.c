@@ -1,6 +1,10 @@
 /* alpn/hello — bounded readers for the server_name and ALPN ClientHello extensions. */
 #include "alpn/hello.h"
 
+#include "ident/domain.h"
+#include "ident/ip.h"
+
+#include <stdio.h>
 #include <string.h>
 
 /* Reads a big-endian 16-bit length at p (the caller has checked two bytes remain). */
@@ -70,4 +74,23 @@ bool alpn_hello_sni(const unsigned char *ext, size_t len, char *name, size_t nam
         return true;
     }
     return false;
+}
+
+/* Maps the SNI to the stored name: an address for its reverse-DNS name, else the normalised DNS name. */
+bool alpn_hello_lookup_name(const char *sni, char *name, size_t namelen)
+{
+    struct ip_addr ip;
+    struct domain_name dn;
+    if (namelen > 0)
+        name[0] = '\0';
+    if (!sni || namelen < DOMAIN_MAX_LEN + 1)
+        return false;
+    if (ip_from_reverse_name(sni, &ip)) {
+        snprintf(name, namelen, "%s", ip.text);
+        return true;
+    }
+    if (domain_normalize(sni, strlen(sni), &dn) != DOMAIN_OK || dn.wildcard)
+        return false;
+    snprintf(name, namelen, "%s", dn.name);
+    return true;
 }

@@ -28,4 +28,13 @@ bool alpn_hello_ext_offers(const unsigned char *ext, size_t len, const char *pro
  */
 bool alpn_hello_sni(const unsigned char *ext, size_t len, char *name, size_t namelen);
 
+/*
+ * The name a challenge is stored under for the SNI host_name sni: for the reverse-DNS
+ * name of an address ("1.0.0.127.in-addr.arpa", 32 nibbles + "ip6.arpa") the address
+ * in canonical text (RFC 8738 §6: the CA sends that name for an IP identifier);
+ * otherwise the normalised DNS name. False (name empty) for a wildcard or an invalid
+ * name. name has room for DOMAIN_MAX_LEN + 1 bytes.
+ */
+bool alpn_hello_lookup_name(const char *sni, char *name, size_t namelen);
+
 #endif

@@ -3,7 +3,9 @@
  *
  *   certmill-alpn [--config FILE] [--threads N]
  *
- * Listens on [alpn] listen (host:port or [v6]:port). A CA validating a name with
+ * Listens on [alpn] listen: one to four addresses separated by spaces (host:port or
+ * [v6]:port, e.g. "127.0.0.1:10443 [::1]:10443": an IPv6 identifier is validated at
+ * its IPv6 address, RFC 8738). A CA validating a name with
  * tls-alpn-01 connects, offers ALPN "acme-tls/1" and names the domain in SNI; the
  * answer is a self-signed certificate for that name carrying the SHA-256 of the
  * pending challenge's key authorization, found in PostgreSQL (so any host running
@@ -21,6 +23,7 @@
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +99,40 @@ static void alpn_signals(sigset_t *wait_mask)
     sigdelset(wait_mask, SIGINT);
 }
 
+/*
+ * Opens every listening socket of spec (addresses separated by spaces); *n of them in
+ * fds. False with the reason in err (the ones opened are closed again).
+ */
+static bool alpn_listen_all(const char *spec, int *fds, size_t *n, char *err, size_t errlen)
+{
+    char addr[256];
+    *n = 0;
+    for (const char *p = spec ? spec : ""; *p;) {
+        p += strspn(p, " \t");
+        size_t len = strcspn(p, " \t");
+        if (len == 0)
+            break;
+        if (len >= sizeof addr || *n == ALPN_MAX_LISTEN) {
+            snprintf(err, errlen, "[alpn] listen: at most %d addresses of at most %zu characters", ALPN_MAX_LISTEN,
+                     sizeof addr - 1);
+            goto fail;
+        }
+        snprintf(addr, sizeof addr, "%.*s", (int)len, p);
+        int fd = listen_open(addr, ALPN_BACKLOG, true, err, errlen);
+        if (fd < 0)
+            goto fail;
+        fds[(*n)++] = fd;
+        p += len;
+    }
+    if (*n > 0)
+        return true;
+    snprintf(err, errlen, "[alpn] listen names no address");
+fail:
+    while (*n > 0)
+        close(fds[--*n]);
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     const char *cfgpath;
@@ -116,15 +153,15 @@ int main(int argc, char **argv)
     alpn_signals(&wait_mask);
 
     rc = 1;
-    int listen_fd = -1;
+    int listen_fds[ALPN_MAX_LISTEN];
+    size_t n_listen = 0;
     struct alpn_pool *pool = NULL;
     struct alpn_server *srv = NULL;
     /* One key for the life of the process: only the certificate differs between names. */
     EVP_PKEY *key = key_generate(KEY_EC_P256);
     if (!key)
         goto out;
-    listen_fd = listen_open(cfg->alpn_listen, ALPN_BACKLOG, true, err, sizeof err);
-    if (listen_fd < 0) {
+    if (!alpn_listen_all(cfg->alpn_listen, listen_fds, &n_listen, err, sizeof err)) {
         log_error("%s", err);
         goto out;
     }
@@ -134,7 +171,7 @@ int main(int argc, char **argv)
         log_error("%s", err);
         goto out;
     }
-    srv = alpn_server_new(listen_fd, pool, key);
+    srv = alpn_server_new(listen_fds, n_listen, pool, key);
     if (!srv)
         goto out;
     log_info("listening on %s with %d lookup threads", cfg->alpn_listen, threads);
@@ -144,8 +181,8 @@ int main(int argc, char **argv)
 out:
     alpn_pool_stop(pool); /* before the server: lookups still running write into its slots */
     alpn_server_free(srv);
-    if (listen_fd >= 0)
-        close(listen_fd);
+    for (size_t i = 0; i < n_listen; i++)
+        close(listen_fds[i]);
     EVP_PKEY_free(key);
     config_free(cfg);
     return rc;

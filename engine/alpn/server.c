@@ -25,6 +25,8 @@
 
 /* After accept() fails for want of descriptors or memory, stop accepting this long. */
 #define ALPN_ACCEPT_PAUSE_MS 100
+/* The poll-set marker of listening socket k (connections use their slot index, the pool SIZE_MAX). */
+#define ALPN_PFD_LISTEN(k) (SIZE_MAX - 1 - (size_t)(k))
 /* The longest the loop sleeps with nothing due (signals wake it anyway). */
 #define ALPN_IDLE_WAIT_MS 60000
 
@@ -75,7 +77,8 @@ struct alpn_conn {
 };
 
 struct alpn_server {
-    int listen_fd;
+    int listen_fds[ALPN_MAX_LISTEN];
+    size_t n_listen;
     struct alpn_pool *pool;
     EVP_PKEY *key;
     SSL_CTX *ctx;
@@ -83,8 +86,8 @@ struct alpn_server {
     int64_t accept_pause_until;
     int64_t accept_error_logged;
     struct alpn_conn conns[ALPN_MAX_CONNS];
-    struct pollfd pfd[ALPN_MAX_CONNS + 2];
-    size_t pfd_slot[ALPN_MAX_CONNS + 2];
+    struct pollfd pfd[ALPN_MAX_CONNS + 1 + ALPN_MAX_LISTEN];
+    size_t pfd_slot[ALPN_MAX_CONNS + 1 + ALPN_MAX_LISTEN];
 };
 
 /* Milliseconds on the monotonic clock. */
@@ -176,18 +179,18 @@ static int alpn_on_client_hello(SSL *ssl, int *al, void *arg)
     const unsigned char *ext;
     size_t len;
     char raw[DOMAIN_MAX_LEN + 2]; /* one trailing dot is tolerated, and normalised away */
-    struct domain_name dn;
+    char name[DOMAIN_MAX_LEN + 1];  /* the stored name: a DNS name, or the address of a reverse-DNS SNI */
     bool has_sni = SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext, &len) == 1;
     bool name_ok = has_sni && alpn_hello_sni(ext, len, raw, sizeof raw) &&
-                   domain_normalize(raw, strlen(raw), &dn) == DOMAIN_OK && !dn.wildcard;
+                   alpn_hello_lookup_name(raw, name, sizeof name);
     if (c->looked_up) {
         /* Called again after our retry, or for the second ClientHello after a HelloRetryRequest. */
-        if (!name_ok || strcmp(dn.name, c->lk.name) != 0)
+        if (!name_ok || strcmp(name, c->lk.name) != 0)
             return alpn_hello_refuse(c, ALPN_OUT_BAD_NAME, SSL_AD_ILLEGAL_PARAMETER, al);
         return alpn_hello_serve(s, c, ssl, al);
     }
     if (name_ok) /* known before the checks below, so the debug line names it */
-        memcpy(c->lk.name, dn.name, sizeof c->lk.name);
+        memcpy(c->lk.name, name, sizeof c->lk.name);
     if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &ext, &len) != 1 ||
         !alpn_hello_ext_offers(ext, len, ALPN_ACME_TLS_1))
         return alpn_hello_refuse(c, ALPN_OUT_NO_ALPN, SSL_AD_NO_APPLICATION_PROTOCOL, al);
@@ -365,14 +368,14 @@ static struct alpn_conn *alpn_server_idlest(struct alpn_server *s)
  * CA's validation until they time out, whereas a validator sends its ClientHello at
  * once and so is never the one dropped.
  */
-static void alpn_server_accept(struct alpn_server *s)
+static void alpn_server_accept(struct alpn_server *s, int listen_fd)
 {
     for (;;) {
         if (s->n_used >= ALPN_MAX_CONNS && !alpn_server_idlest(s))
             return; /* the rest wait in the listen backlog */
         struct sockaddr_storage ss;
         socklen_t sslen = sizeof ss;
-        int fd = accept4(s->listen_fd, (struct sockaddr *)&ss, &sslen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = accept4(listen_fd, (struct sockaddr *)&ss, &sslen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
             if (s->n_used >= ALPN_MAX_CONNS) {
                 struct alpn_conn *old = alpn_server_idlest(s);
@@ -439,11 +442,16 @@ static int64_t alpn_server_expire(struct alpn_server *s, int64_t now)
     return next;
 }
 
-/* Prepares the server around a listening socket, a lookup pool and the signing key. */
-struct alpn_server *alpn_server_new(int listen_fd, struct alpn_pool *pool, EVP_PKEY *key)
+/* Prepares the server around its listening sockets, a lookup pool and the signing key. */
+struct alpn_server *alpn_server_new(const int *listen_fds, size_t n_listen, struct alpn_pool *pool, EVP_PKEY *key)
 {
+    if (!listen_fds || n_listen == 0 || n_listen > ALPN_MAX_LISTEN) {
+        log_error("server: 1 to %d listening sockets, not %zu", ALPN_MAX_LISTEN, n_listen);
+        return NULL;
+    }
     struct alpn_server *s = xcalloc(1, sizeof *s);
-    s->listen_fd = listen_fd;
+    memcpy(s->listen_fds, listen_fds, n_listen * sizeof *listen_fds);
+    s->n_listen = n_listen;
     s->pool = pool;
     s->key = key;
     for (size_t i = 0; i < ALPN_MAX_CONNS; i++)
@@ -458,15 +466,20 @@ struct alpn_server *alpn_server_new(int listen_fd, struct alpn_pool *pool, EVP_P
     return s;
 }
 
-/* Fills the poll set: the listening socket (while slots are free), the pool, and the live connections. */
+/*
+ * Fills the poll set: the pool, the listening sockets (while slots are free; slot
+ * marker ALPN_PFD_LISTEN(k) for socket k), and the live connections.
+ */
 static nfds_t alpn_server_pollset(struct alpn_server *s, int64_t now)
 {
     nfds_t n = 0;
     s->pfd[n] = (struct pollfd){ .fd = alpn_pool_fd(s->pool), .events = POLLIN };
     s->pfd_slot[n++] = SIZE_MAX;
     if ((s->n_used < ALPN_MAX_CONNS || alpn_server_idlest(s)) && now >= s->accept_pause_until) {
-        s->pfd[n] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
-        s->pfd_slot[n++] = SIZE_MAX - 1;
+        for (size_t k = 0; k < s->n_listen; k++) {
+            s->pfd[n] = (struct pollfd){ .fd = s->listen_fds[k], .events = POLLIN };
+            s->pfd_slot[n++] = ALPN_PFD_LISTEN(k);
+        }
     }
     for (size_t i = 0; i < ALPN_MAX_CONNS; i++) {
         struct alpn_conn *c = &s->conns[i];
@@ -481,7 +494,7 @@ static nfds_t alpn_server_pollset(struct alpn_server *s, int64_t now)
 /* The loop: wait, serve ready connections, resume answered lookups, accept, expire. */
 void alpn_server_run(struct alpn_server *s, volatile sig_atomic_t *stop, const sigset_t *wait_mask)
 {
-    bool accept_ready = false, lookups_ready = false;
+    bool accept_ready[ALPN_MAX_LISTEN] = { false }, lookups_ready = false;
     while (!*stop) {
         int64_t now = alpn_now_ms();
         int64_t wait = alpn_server_expire(s, now);
@@ -499,7 +512,8 @@ void alpn_server_run(struct alpn_server *s, volatile sig_atomic_t *stop, const s
             }
             continue;
         }
-        accept_ready = lookups_ready = false;
+        memset(accept_ready, 0, sizeof accept_ready);
+        lookups_ready = false;
         for (nfds_t i = 0; i < n && r > 0; i++) {
             short re = s->pfd[i].revents;
             if (!re)
@@ -508,8 +522,8 @@ void alpn_server_run(struct alpn_server *s, volatile sig_atomic_t *stop, const s
                 lookups_ready = true;
                 continue;
             }
-            if (s->pfd_slot[i] == SIZE_MAX - 1) {
-                accept_ready = true;
+            if (s->pfd_slot[i] >= ALPN_PFD_LISTEN(s->n_listen - 1) && s->pfd_slot[i] < SIZE_MAX) {
+                accept_ready[SIZE_MAX - 1 - s->pfd_slot[i]] = true;
                 continue;
             }
             struct alpn_conn *c = &s->conns[s->pfd_slot[i]];
@@ -525,8 +539,9 @@ void alpn_server_run(struct alpn_server *s, volatile sig_atomic_t *stop, const s
         }
         if (lookups_ready)
             alpn_server_lookups(s);
-        if (accept_ready)
-            alpn_server_accept(s);
+        for (size_t k = 0; k < s->n_listen; k++)
+            if (accept_ready[k])
+                alpn_server_accept(s, s->listen_fds[k]);
     }
     /* Stopping: drop every connection now; slots with a running lookup become orphans. */
     for (size_t i = 0; i < ALPN_MAX_CONNS; i++) {

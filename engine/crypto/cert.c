@@ -3,6 +3,7 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "ident/ip.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -64,7 +65,11 @@ static bool cert_time(const ASN1_TIME *t, time_t *out)
     return true;
 }
 
-/* Collects the dNSName SANs of x; names with embedded NULs or control characters are skipped. */
+/*
+ * Collects the dNSName SANs of x, and the iPAddress SANs as canonical text (so they
+ * compare equal to an order's normalised addresses); names with embedded NULs or
+ * control characters, and addresses of another length than 4 or 16, are skipped.
+ */
 static void cert_names(X509 *x, struct cert_info *out)
 {
     GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
@@ -76,6 +81,12 @@ static void cert_names(X509 *x, struct cert_info *out)
     out->names = xcalloc((size_t)(n > 0 ? n : 1), sizeof *out->names);
     for (int i = 0; i < n; i++) {
         const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+        struct ip_addr ip;
+        if (g && g->type == GEN_IPADD) {
+            if (ip_from_bytes(ASN1_STRING_get0_data(g->d.iPAddress), (size_t)ASN1_STRING_length(g->d.iPAddress), &ip))
+                out->names[out->n_names++] = xstrdup(ip.text);
+            continue;
+        }
         if (!g || g->type != GEN_DNS)
             continue;
         const unsigned char *d = ASN1_STRING_get0_data(g->d.dNSName);

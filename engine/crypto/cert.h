@@ -14,7 +14,7 @@ struct cert_info {
     char *serial;        /* lowercase hex, no leading zeros */
     time_t not_before;
     time_t not_after;
-    char **names;        /* dNSName SANs */
+    char **names;        /* dNSName and iPAddress SANs (as canonical text, ident/ip.h), in SAN order */
     size_t n_names;
 };
 

@@ -2,6 +2,7 @@
 #include "crypto/csr.h"
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "ident/ip.h"
 
 #include <limits.h>
 #include <openssl/err.h>
@@ -36,7 +37,33 @@ static bool csr_name_ok(const char *s)
     return true;
 }
 
-/* Builds the subjectAltName extension listing every name as a dNSName. */
+/* One SAN entry: an iPAddress for an address in canonical text (RFC 8738 §3), else a dNSName. */
+static GENERAL_NAME *csr_general_name(const char *name)
+{
+    GENERAL_NAME *gen = GENERAL_NAME_new();
+    ASN1_STRING *v = NULL;
+    struct ip_addr ip;
+    if (!gen)
+        return NULL;
+    if (ip_is_canonical(name) && ip_normalize(name, strlen(name), &ip) == IP_OK) {
+        v = ASN1_OCTET_STRING_new();
+        if (v && ASN1_OCTET_STRING_set(v, ip.bytes, ip.version == 4 ? 4 : 16) == 1) {
+            GENERAL_NAME_set0_value(gen, GEN_IPADD, v);
+            return gen;
+        }
+    } else {
+        v = ASN1_IA5STRING_new();
+        if (v && ASN1_STRING_set(v, name, (int)strlen(name)) == 1) {
+            GENERAL_NAME_set0_value(gen, GEN_DNS, v);
+            return gen;
+        }
+    }
+    ASN1_STRING_free(v);
+    GENERAL_NAME_free(gen);
+    return NULL;
+}
+
+/* Builds the subjectAltName extension: a dNSName per DNS name, an iPAddress per address. */
 static X509_EXTENSION *csr_san_ext(const char *const *names, size_t n)
 {
     GENERAL_NAMES *gens = GENERAL_NAMES_new();
@@ -44,14 +71,9 @@ static X509_EXTENSION *csr_san_ext(const char *const *names, size_t n)
     if (!gens)
         goto done;
     for (size_t i = 0; i < n; i++) {
-        GENERAL_NAME *gen = GENERAL_NAME_new();
-        ASN1_IA5STRING *ia5 = ASN1_IA5STRING_new();
-        if (!gen || !ia5 || ASN1_STRING_set(ia5, names[i], (int)strlen(names[i])) != 1) {
-            GENERAL_NAME_free(gen);
-            ASN1_IA5STRING_free(ia5);
+        GENERAL_NAME *gen = csr_general_name(names[i]);
+        if (!gen)
             goto done;
-        }
-        GENERAL_NAME_set0_value(gen, GEN_DNS, ia5);
         if (!sk_GENERAL_NAME_push(gens, gen)) {
             GENERAL_NAME_free(gen);
             goto done;
@@ -62,6 +84,18 @@ static X509_EXTENSION *csr_san_ext(const char *const *names, size_t n)
 done:
     GENERAL_NAMES_free(gens);
     return ext;
+}
+
+/*
+ * The name to put in the CN: the first DNS name when it fits in ub-common-name (an
+ * address stays in the SAN only, as CAs put it there); NULL: no CN.
+ */
+static const char *csr_cn_name(const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!ip_is_canonical(names[i]))
+            return strlen(names[i]) <= CSR_CN_MAX ? names[i] : NULL;
+    return NULL;
 }
 
 /* DER CSR with every name as a dNSName SAN (first also as CN when it fits); caller frees *der. */
@@ -88,10 +122,11 @@ bool csr_make(EVP_PKEY *key, const char *const *names, size_t n, unsigned char *
         goto done;
     }
     /* The CN is optional for ACME; a name longer than ub-common-name is only in the SAN. */
-    if (strlen(names[0]) <= CSR_CN_MAX) {
+    const char *cn = csr_cn_name(names, n);
+    if (cn) {
         X509_NAME *subj = X509_REQ_get_subject_name(req);
-        if (!subj || X509_NAME_add_entry_by_txt(subj, "CN", MBSTRING_ASC, (const unsigned char *)names[0], -1, -1,
-                                                0) != 1) {
+        if (!subj ||
+            X509_NAME_add_entry_by_txt(subj, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0) != 1) {
             csr_log_ossl("CSR subject");
             goto done;
         }

@@ -8,13 +8,17 @@
 
 #define CSR_MAX_PEM 16384 /* bytes of a customer's PEM CSR */
 
-/* DER CSR with every name as a dNSName SAN (first also as CN when it fits); caller frees *der. */
+/*
+ * DER CSR with every DNS name as a dNSName SAN and every IP address (canonical text,
+ * ident/ip.h) as an iPAddress SAN; the first DNS name is also the CN when it fits (an
+ * address never is). Caller frees *der.
+ */
 bool csr_make(EVP_PKEY *key, const char *const *names, size_t n, unsigned char **der, size_t *derlen);
 
 /* What csr_parse found. */
 enum csr_rc {
     CSR_OK = 0,
-    CSR_INVALID,         /* not one PEM CERTIFICATE REQUEST, a bad self-signature, or a name that is not DNS */
+    CSR_INVALID,         /* not one PEM CERTIFICATE REQUEST, a bad self-signature, or a name neither DNS nor IP */
     CSR_KEY_UNSUPPORTED, /* a key other than ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096 */
 };
 
@@ -22,7 +26,8 @@ enum csr_rc {
 struct csr_info {
     unsigned char *der; /* the request as DER, to send to the CA */
     size_t der_len;
-    char **names;       /* dNSName SANs, then the CN when it is not among them (as written: not normalised) */
+    char **names;       /* dNSName SANs as written (not normalised) and iPAddress SANs as text, then the CN
+                           when it is not among them */
     size_t n_names;
     int key_type;       /* enum key_type */
 };

@@ -2,6 +2,7 @@
 #include "crypto/csr.h"
 #include "crypto/key.h"
 #include "base/xalloc.h"
+#include "ident/ip.h"
 
 #include <limits.h>
 #include <openssl/err.h>
@@ -43,7 +44,7 @@ static bool csr_check_add_name(struct csr_info *ci, const unsigned char *d, int 
     return true;
 }
 
-/* Collects the dNSName SANs; false (with err) on any other kind of name or a name that is not printable. */
+/* Collects the dNSName and iPAddress SANs; false (with err) on any other kind of name or a name that is not printable. */
 static bool csr_check_sans(X509_REQ *req, struct csr_info *ci, char *err, size_t errlen)
 {
     STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(req);
@@ -51,8 +52,17 @@ static bool csr_check_sans(X509_REQ *req, struct csr_info *ci, char *err, size_t
     bool ok = true;
     for (int i = 0; ok && i < sk_GENERAL_NAME_num(gens); i++) {
         const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-        if (g->type != GEN_DNS) {
-            snprintf(err, errlen, "the CSR asks for a subjectAltName that is not a DNS name");
+        struct ip_addr ip;
+        if (g->type == GEN_IPADD) {
+            /* RFC 8738 §3: 4 or 16 bytes; kept as text so the API compares it with the order's names. */
+            if (!ip_from_bytes(ASN1_STRING_get0_data(g->d.iPAddress), (size_t)ASN1_STRING_length(g->d.iPAddress),
+                               &ip) ||
+                !csr_check_add_name(ci, (const unsigned char *)ip.text, (int)strlen(ip.text))) {
+                snprintf(err, errlen, "an IP address of the CSR is neither 4 nor 16 bytes long");
+                ok = false;
+            }
+        } else if (g->type != GEN_DNS) {
+            snprintf(err, errlen, "the CSR asks for a subjectAltName that is neither a DNS name nor an IP address");
             ok = false;
         } else if (!csr_check_add_name(ci, ASN1_STRING_get0_data(g->d.dNSName), ASN1_STRING_length(g->d.dNSName))) {
             snprintf(err, errlen, "a DNS name of the CSR is empty, too long or not printable ASCII");

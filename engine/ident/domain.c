@@ -32,7 +32,8 @@ static const struct {
     [DOMAIN_ERR_WILDCARD_BARE] = { "wildcard_bare", "is a bare wildcard; write *.example.com" },
     [DOMAIN_ERR_WILDCARD_TLD] = { "wildcard_tld", "is a wildcard over a whole top-level domain" },
     [DOMAIN_ERR_IP_ADDRESS] = { "ip_address",
-                                "is an IP address; IP identifiers are not supported yet, use a DNS name" },
+                                "is an IP address, not a DNS name (an order takes an address written in ASCII, like "
+                                "192.0.2.1)" },
 };
 
 /* The IDNA flags used everywhere, so conversion and round-trip checks agree. */

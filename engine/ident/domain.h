@@ -14,7 +14,8 @@
  *     all digits;
  *   - a wildcard only as the whole leftmost label "*." above at least two labels
  *     ("*" and "*.tld" are refused);
- *   - IP addresses are refused for now (IP identifiers are a later issue).
+ *   - IP addresses are refused: they are not DNS names (an order's IP identifiers go
+ *     through ident/ip.h first; see ident/ident.h).
  * Duplicates are the caller's business: compare the normalised names.
  */
 #ifndef CM_DOMAIN_H

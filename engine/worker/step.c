@@ -181,6 +181,11 @@ enum step_rc step_acme_failure(struct step *s, enum acme_rc rc, const char *what
         s->problem = step_problem("ca_error", detail, true, pr);
         return STEP_RC_RETRY;
     }
+    if (s->order && step_ip_refusal(pr, json_object_get(s->order, "domains"))) {
+        /* A CA that does not certify addresses: final here (another CA may, once failover exists). */
+        s->problem = step_problem("ip_identifier_unsupported", detail, false, pr);
+        return STEP_RC_FAIL;
+    }
     s->problem = step_problem("ca_rejected", detail, false, pr);
     return STEP_RC_FAIL;
 }

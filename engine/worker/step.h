@@ -62,6 +62,10 @@ enum step_rc step_tx_abort(struct step *s, enum db_rc rc);
 json_t *step_problem(const char *code, const char *detail, bool retryable, const struct acme_problem *ca);
 /* Classifies an ACME failure into RETRY or FAIL and sets s->problem. */
 enum step_rc step_acme_failure(struct step *s, enum acme_rc rc, const char *what);
+/* True when the order's names (a JSON array) hold an IP address (step_ip.c). */
+bool step_ip_any(const json_t *domains);
+/* True when the CA's problem refuses IP identifiers of an order that has one (step_ip.c). */
+bool step_ip_refusal(const struct acme_problem *pr, const json_t *domains);
 
 /*
  * Makes sure the tenant (s->tenant_id) has an account at the CA (s->ca); loads its key

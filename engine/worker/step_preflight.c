@@ -2,7 +2,7 @@
  * step_preflight — checks per name before the CA hears of the order, so names that
  * cannot pass do not burn the CA's failed-validation limits: the name resolves, CAA lets
  * the CA issue, certmill can fetch its own HTTP-01 probe through the name's port, and a
- * DNS-01 record's zone can be found.
+ * DNS-01 record's zone can be found. An IP address (RFC 8738) gets the self-check only.
  */
 #include "step.h"
 
@@ -11,6 +11,7 @@
 #include "base/xalloc.h"
 #include "crypto/b64.h"
 #include "dns/dns.h"
+#include "ident/ident.h"
 
 #include <curl/curl.h>
 #include <openssl/rand.h>
@@ -28,6 +29,7 @@ struct pf_name {
     const char *domain; /* as ordered, "*." included */
     const char *base;   /* without "*." */
     bool wildcard;
+    bool ip;            /* an IP address (RFC 8738): no DNS, no CAA */
     char code[40];
     char detail[600];
 };
@@ -112,9 +114,14 @@ static enum pf_outcome pf_http_self_check(struct step *s, struct pf_name *n, con
     char *token = b64url_encode(raw, sizeof raw);
     char *keyauth = xasprintf("%s.certmill-self-check", token);
     int port = s->w->cfg->http01_port;
-    /* The name is resolved through certmill's own resolvers; curl is told the address. */
-    char *resolve = xasprintf(strchr(addr, ':') ? "%s:%d:[%s]" : "%s:%d:%s", n->base, port, addr);
-    char *url = xasprintf("http://%s:%d/.well-known/acme-challenge/%s", n->base, port, token);
+    /*
+     * The name is resolved through certmill's own resolvers; curl is told the address. An
+     * IP address is the address: the URL names it (IPv6 in brackets) and nothing is resolved.
+     */
+    char *resolve = n->ip ? NULL : xasprintf(strchr(addr, ':') ? "%s:%d:[%s]" : "%s:%d:%s", n->base, port, addr);
+    char *url = xasprintf(n->ip && strchr(addr, ':') ? "http://[%s]:%d/.well-known/acme-challenge/%s"
+                                                     : "http://%s:%d/.well-known/acme-challenge/%s",
+                          n->base, port, token);
     enum pf_outcome out = PF_RETRY;
     if (db_work_probe_add(s->w->db, token, keyauth) != DB_OK) {
         snprintf(n->detail, sizeof n->detail, "cannot publish the self-check probe");
@@ -122,13 +129,14 @@ static enum pf_outcome pf_http_self_check(struct step *s, struct pf_name *n, con
     }
     struct buf body;
     buf_init(&body, PREFLIGHT_HTTP_MAX_BODY);
-    struct curl_slist *res = curl_slist_append(NULL, resolve);
+    struct curl_slist *res = resolve ? curl_slist_append(NULL, resolve) : NULL;
     CURL *c = curl_easy_init();
     long status = 0;
     CURLcode cc = CURLE_FAILED_INIT;
-    if (c && res) {
+    if (c && (res || n->ip)) {
         curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_RESOLVE, res);
+        if (res)
+            curl_easy_setopt(c, CURLOPT_RESOLVE, res);
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, PREFLIGHT_HTTP_TIMEOUT_MS);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
@@ -184,15 +192,21 @@ static enum pf_outcome pf_dns_zone(struct step *s, struct pf_name *n)
     return out;
 }
 
-/* Runs the checks that apply to one name under the order's challenge. */
+/*
+ * Runs the checks that apply to one name under the order's challenge. An IP address
+ * needs no DNS lookup (it is where the CA connects) and has no CAA (RFC 8659 defines
+ * CAA for DNS names only); only the HTTP-01 self-check is left for it.
+ */
 static enum pf_outcome pf_check_name(struct step *s, struct pf_name *n, const char *challenge)
 {
     enum pf_outcome out = PF_PASS;
     char *addr = NULL;
     bool needs_address = strcmp(challenge, "dns-01") != 0;
-    if (needs_address)
+    if (n->ip)
+        addr = xstrdup(n->base);
+    else if (needs_address)
         out = pf_address(s, n, &addr);
-    if (out == PF_PASS)
+    if (out == PF_PASS && !n->ip)
         out = pf_caa(s, n);
     if (out == PF_PASS && strcmp(challenge, "http-01") == 0)
         out = pf_http_self_check(s, n, addr);
@@ -217,6 +231,7 @@ enum step_rc step_preflight(struct step *s)
         n.domain = json_string_value(json_array_get(domains, i));
         n.wildcard = strncmp(n.domain, "*.", 2) == 0;
         n.base = n.wildcard ? n.domain + 2 : n.domain;
+        n.ip = ident_is_ip(n.domain);
         enum pf_outcome out = pf_check_name(s, &n, challenge);
         if (out == PF_RETRY) {
             /* A lookup failed (timeout, SERVFAIL): a passing fault of DNS, not a verdict on the name. */

@@ -111,8 +111,10 @@ BAD_BODIES = [
     ("wildcard-tld", {"domains": ["*.test"]}, 422, "invalid_domain", "domains[0]"),
     ("wildcard-middle", {"domains": ["a.*.example.test"]}, 422, "invalid_domain", "domains[0]"),
     ("wildcard-partial", {"domains": ["a*.example.test"]}, 422, "invalid_domain", "domains[0]"),
-    ("ipv4", {"domains": ["192.0.2.1"]}, 422, "invalid_domain", "domains[0]"),
-    ("ipv6", {"domains": ["2001:db8::1"]}, 422, "invalid_domain", "domains[0]"),
+    # IP addresses are names too (RFC 8738; tests/integration/test_ip_identifiers.py), but not in every form.
+    ("ipv4-leading-zero", {"domains": ["192.0.2.01"]}, 422, "invalid_ip", "domains[0]"),
+    ("ipv6-zone-id", {"domains": ["a.example.test", "fe80::1%eth0"]}, 422, "invalid_ip", "domains[1]"),
+    ("ipv4-dns01", {"domains": ["192.0.2.1"], "challenge": "dns-01"}, 422, "ip_dns01_unsupported", "domains[0]"),
     ("duplicate-case", {"domains": ["Dup.example.test", "dup.EXAMPLE.test."]}, 422, "duplicate_domain",
      "domains[1]"),
     ("duplicate-idn", {"domains": ["xn--bcher-kva.example.test", "B\u00fccher.example.test"]}, 422,
@@ -161,7 +163,11 @@ def test_invalid_domain_detail_says_why(tenant):
     p = assert_problem(r, 422, "invalid_domain", "domains[1]")
     assert "under_score.example.test" in p["detail"]
     assert "underscore" in p["detail"]
-    r = api.post("/v1/orders", {"domains": ["192.0.2.1"]})
+    r = api.post("/v1/orders", {"domains": ["192.0.2.01"]})
+    p = assert_problem(r, 422, "invalid_ip", "domains[0]")
+    assert "dotted-quad" in p["detail"]
+    # Fullwidth digits are an address only after IDNA mapping: not a DNS name, and not taken as an address.
+    r = api.post("/v1/orders", {"domains": ["\uff11\uff19\uff12.0.2.1"]})
     p = assert_problem(r, 422, "invalid_domain", "domains[0]")
     assert "IP" in p["detail"]
 

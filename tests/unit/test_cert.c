@@ -253,9 +253,10 @@ static void test_parse_chain(void **state)
     assert_string_equal(ci.serial, "abcdef0102");
     assert_int_equal(ci.not_before, nb);
     assert_int_equal(ci.not_after, na);
-    assert_int_equal(ci.n_names, 2); /* dNSNames only: not the IP nor the e-mail */
+    assert_int_equal(ci.n_names, 3); /* dNSNames and the iPAddress as text, in SAN order; not the e-mail */
     assert_string_equal(ci.names[0], "a.example.test");
-    assert_string_equal(ci.names[1], "b.example.test");
+    assert_string_equal(ci.names[1], "127.0.0.1");
+    assert_string_equal(ci.names[2], "b.example.test");
     assert_true(cert_matches_key(ci.leaf_pem, leaf_key));
     assert_false(cert_matches_key(ci.leaf_pem, ca_key));
     assert_false(cert_matches_key(ci.chain_pem, leaf_key));
