@@ -5,6 +5,7 @@
 #include "body.h"
 #include "db_api.h"
 #include "order_input.h"
+#include "order_profile.h"
 #include "paging.h"
 #include "query.h"
 #include "text.h"
@@ -108,6 +109,8 @@ void fcgi_orders_create(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_
     if (!db)
         goto out;
     if (key && fcgi_orders_idempotent(db, req->tenant_id, key, hash, resp))
+        goto out;
+    if (in.profile && !fcgi_order_profile_check(db, in.ca, in.profile, resp))
         goto out;
     struct db_api_order_new o = {
         .tenant_id = req->tenant_id,

@@ -20,6 +20,7 @@ struct config_ca {
     unsigned char *eab_hmac_key; /* its MAC key, decoded (eab_hmac_key or eab_hmac_key_file); secret */
     size_t eab_hmac_keylen;
     char *eab_alg;        /* "HS256", "HS384" or "HS512" */
+    char *default_profile; /* ACME profile of orders that name none; NULL: none (the CA's default) */
 };
 
 struct config {

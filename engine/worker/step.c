@@ -162,6 +162,11 @@ enum step_rc step_acme_failure(struct step *s, enum acme_rc rc, const char *what
         s->problem = step_problem("ca_order_lost", detail, true, pr);
         return STEP_RC_RESTART;
     }
+    if (acme_problem_is(pr, "invalidProfile")) {
+        /* draft-aaron-acme-profiles: the CA does not offer (or no longer offers) the profile. */
+        s->problem = step_problem("profile_unsupported", detail, false, pr);
+        return STEP_RC_FAIL;
+    }
     if (acme_problem_is(pr, "rateLimited")) {
         s->problem = step_problem("rate_limited", detail, true, pr);
         return STEP_RC_RETRY;
