@@ -14,6 +14,9 @@ tests/unit/test_acme_ari.c.
 import base64
 import json
 
+import psycopg2
+import psycopg2.errors
+import pytest
 import requests
 from cryptography import x509
 
@@ -111,3 +114,46 @@ def test_unknown_directory_then_worker_refuses(stack, api, db):
         if saved is not None:
             cur.execute("INSERT INTO ca_directories (ca, profiles, renewal_info) VALUES ('local', %s, %s)"
                         " ON CONFLICT (ca) DO NOTHING", (None if saved[0] is None else json.dumps(saved[0]), saved[1]))
+
+
+def test_profiles_offered_are_listed(stack, api, db):
+    """With a directory that lists profiles (as Let's Encrypt's does), the API names them; a listed one passes."""
+    saved = directory_row(db, "local")
+    cur = db.cursor()
+    cur.execute("INSERT INTO ca_directories (ca, profiles, renewal_info) VALUES ('local', %s, false)"
+                " ON CONFLICT (ca) DO UPDATE SET profiles = EXCLUDED.profiles",
+                (json.dumps({"classic": "https://ca.example/classic", "tlsserver": "https://ca.example/tls"}),))
+    try:
+        r = api.post("/v1/orders", {"domains": [unique_name("prof-list")], "profile": "shortlived"})
+        assert r.status_code == 422, r.text
+        p = r.json()
+        assert p["code"] == "profile_unknown", p
+        assert "it offers: classic, tlsserver" in p["detail"], p
+        # A listed profile passes the API; the worker, which sees Pebble's real directory, then refuses it.
+        r = api.post("/v1/orders", {"domains": [unique_name("prof-ok")], "profile": "classic"})
+        assert r.status_code == 202, r.text
+        assert r.json()["profile"] == "classic"
+        done = api.wait_order(r.json()["id"])
+        assert done["status"] == "failed" and done["problem"]["code"] == "profile_unsupported", done
+    finally:
+        if saved is None:
+            cur.execute("DELETE FROM ca_directories WHERE ca = 'local'")
+        else:
+            cur.execute("UPDATE ca_directories SET profiles = %s, renewal_info = %s WHERE ca = 'local'",
+                        (None if saved[0] is None else json.dumps(saved[0]), saved[1]))
+
+
+def test_renewal_window_shown(stack, api, db):
+    """The columns the worker writes from renewalInfo come out as renewal_window (Pebble itself has no ARI)."""
+    done = api.wait_order(api.post("/v1/orders", {"domains": [unique_name("ari-win")]}).json()["id"])
+    assert done["status"] == "issued", done
+    cid = done["certificate_id"]
+    assert api.get(f"/v1/certificates/{cid}").json()["renewal_window"] is None
+    cur = db.cursor()
+    cur.execute("UPDATE certificates SET renewal_window_start = '2027-01-27T10:00:00Z',"
+                " renewal_window_end = '2027-01-29T10:00:00Z' WHERE id = %s", (cid,))
+    cert = api.get(f"/v1/certificates/{cid}").json()
+    assert cert["renewal_window"] == {"start": "2027-01-27T10:00:00Z", "end": "2027-01-29T10:00:00Z"}, cert
+    # A window with an end before its start cannot be stored.
+    with pytest.raises(psycopg2.errors.CheckViolation):
+        cur.execute("UPDATE certificates SET renewal_window_end = '2027-01-01T00:00:00Z' WHERE id = %s", (cid,))
