@@ -98,7 +98,8 @@ struct db_api_cert_filter {
 
 /* The certificate's representation: id, order_id, domains, serial, validity, status, ca,
  * key_type, revoke_reason (code), revoke_requested_at, revoked_at, revoke_problem,
- * certificate_pem, chain_pem, created_at (fullchain_pem and the revocation object are the caller's). */
+ * certificate_pem, chain_pem, renewal_window_start, renewal_window_end (ARI; null when
+ * unknown), created_at (fullchain_pem, the revocation and renewal_window objects are the caller's). */
 enum db_rc db_api_cert_get(struct db *db, const char *tenant_id, const char *id, json_t **out);
 /* A page of certificates without PEM text, newest first; *rows is an array. */
 enum db_rc db_api_cert_list(struct db *db, const char *tenant_id, const struct db_api_cert_filter *f,

@@ -129,7 +129,19 @@ out:
     fcgi_query_free(&q);
 }
 
-/* Adds fullchain_pem and the revocation object to a certificate row, created_at last. */
+/* Replaces the renewal_window_* columns with `renewal_window`: {start, end} from ARI, or null. */
+static void fcgi_certs_renewal_window(json_t *c)
+{
+    json_t *start = json_object_get(c, "renewal_window_start");
+    json_t *end = json_object_get(c, "renewal_window_end");
+    json_t *w = json_is_string(start) && json_is_string(end) ? json_pack("{s:O, s:O}", "start", start, "end", end)
+                                                                : NULL;
+    json_object_del(c, "renewal_window_start");
+    json_object_del(c, "renewal_window_end");
+    json_object_set_new(c, "renewal_window", w ? w : json_null());
+}
+
+/* Adds fullchain_pem and the revocation and renewal_window objects to a certificate row, created_at last. */
 static void fcgi_certs_shape(json_t *c)
 {
     const char *leaf = json_string_value(json_object_get(c, "certificate_pem"));
@@ -138,6 +150,7 @@ static void fcgi_certs_shape(json_t *c)
     json_t *created = json_incref(json_object_get(c, "created_at"));
     json_object_del(c, "created_at");
     fcgi_certs_revocation(c);
+    fcgi_certs_renewal_window(c);
     json_object_set_new(c, "fullchain_pem", json_string(full));
     json_object_set_new(c, "created_at", created ? created : json_null());
     free(full);

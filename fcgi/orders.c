@@ -6,6 +6,7 @@
 #include "db_api.h"
 #include "order_ca.h"
 #include "order_input.h"
+#include "order_profile.h"
 #include "paging.h"
 #include "query.h"
 #include "text.h"
@@ -112,6 +113,8 @@ void fcgi_orders_create(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_
     if (key && fcgi_orders_idempotent(db, req->tenant_id, key, hash, resp))
         goto out;
     if (!fcgi_order_ca_resolve(db, req->tenant_id, &in, &failover, resp))
+        goto out;
+    if (in.profile && !fcgi_order_profile_check(db, in.ca, in.profile, resp))
         goto out;
     struct db_api_order_new o = {
         .tenant_id = req->tenant_id,

@@ -33,6 +33,8 @@ static const struct fcgi_problem_info fcgi_problems[FCGI_PROB_COUNT] = {
                                          "(RFC 8738)",
                                          false },
     [FCGI_PROB_UNKNOWN_CA] = { "unknown_ca", 422, "Unknown CA", "no CA of that name is configured", false },
+    [FCGI_PROB_PROFILE_UNKNOWN] = { "profile_unknown", 422, "Unknown profile",
+                                    "the CA's directory does not offer this profile", false },
     [FCGI_PROB_INVALID_CSR] = { "invalid_csr", 422, "Invalid CSR",
                                 "csr is not a PEM certificate request with a valid self-signature", false },
     [FCGI_PROB_CSR_NAMES_MISMATCH] = { "csr_names_mismatch", 422, "CSR names differ from domains",

@@ -84,6 +84,21 @@ void acme_client_free(struct acme_client *c);
 /* Fetches the directory once (later calls reuse it). */
 enum acme_rc acme_directory_load(struct acme_client *c, struct acme_result *res);
 
+/* Profiles (draft-aaron-acme-profiles): the directory's meta.profiles, name -> description. */
+#define ACME_MAX_PROFILES 32       /* profiles kept from one directory; more are ignored */
+#define ACME_MAX_PROFILE_NAME 64   /* longer names are ignored (the API takes no longer ones) */
+#define ACME_MAX_PROFILE_DESC 512  /* descriptions are cut there */
+struct acme_profile {
+    char *name;
+    char *description;
+};
+/* The profiles the loaded directory offers (*out NULL and 0 when none or not loaded). */
+size_t acme_directory_profiles(const struct acme_client *c, const struct acme_profile **out);
+/* True when the loaded directory offers the profile name. */
+bool acme_directory_has_profile(const struct acme_client *c, const char *name);
+/* True when the loaded directory has a renewalInfo URL (RFC 9773). */
+bool acme_directory_has_renewal_info(const struct acme_client *c);
+
 /*
  * newAccount with termsOfServiceAgreed (contact may be NULL). On success *kid is the
  * account URL. An existing account for the key is returned too (200 instead of 201).
@@ -105,6 +120,15 @@ enum acme_rc acme_account_new_eab(struct acme_client *c, EVP_PKEY *key, const ch
 /* newOrder for DNS and IP identifiers (a wildcard name is sent as "*.example.com"; an address as type "ip"). */
 enum acme_rc acme_order_new(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *const *names,
                             size_t n, struct acme_order *out, struct acme_result *res);
+/* What newOrder may carry besides the identifiers; NULL members are left out. */
+struct acme_order_opts {
+    const char *profile;  /* "profile" (draft-aaron-acme-profiles) */
+    const char *replaces; /* "replaces": the ARI certificate identifier of the certificate renewed (RFC 9773 §5) */
+};
+/* acme_order_new with the options (opts may be NULL). */
+enum acme_rc acme_order_new_opts(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *const *names,
+                                 size_t n, const struct acme_order_opts *opts, struct acme_order *out,
+                                 struct acme_result *res);
 /* POST-as-GET the order. */
 enum acme_rc acme_order_get(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *url,
                             struct acme_order *out, struct acme_result *res);
@@ -160,6 +184,43 @@ enum acme_rc acme_key_change(struct acme_client *c, EVP_PKEY *old_key, const cha
  * "url"} without a nonce, payload {"account": kid, "oldKey": jwk of old_key}; caller frees.
  */
 char *acme_key_change_inner(EVP_PKEY *old_key, const char *kid, EVP_PKEY *new_key, const char *url);
+
+/*
+ * ACME Renewal Information (RFC 9773). The certificate identifier is
+ * base64url(AKI keyIdentifier) "." base64url(serial's DER INTEGER content octets).
+ */
+#define ACME_ARI_MAX_RESPONSE (16 * 1024)  /* bytes of a renewalInfo answer */
+#define ACME_ARI_MAX_ID 512                /* characters of a certificate identifier */
+#define ACME_ARI_RETRY_MIN 3600L           /* Retry-After is clamped to 1 h ... */
+#define ACME_ARI_RETRY_MAX 86400L          /* ... 1 day */
+#define ACME_ARI_RETRY_DEFAULT 21600L      /* 6 h when Retry-After is absent or unreadable */
+struct acme_ari {
+    time_t start;           /* suggestedWindow.start */
+    time_t end;             /* suggestedWindow.end (>= start) */
+    char *explanation_url;  /* NULL when none */
+    long retry_after;       /* seconds until the next check, already clamped */
+};
+/* The identifier from the raw AKI keyIdentifier and serial content octets (caller frees); NULL when empty. */
+char *acme_ari_cert_id_raw(const unsigned char *aki, size_t akilen, const unsigned char *serial, size_t seriallen);
+/* The identifier of the first certificate of a PEM text (caller frees); NULL when unreadable or without AKI. */
+char *acme_ari_cert_id(const char *pem, size_t len);
+/* Parses a renewalInfo answer (at most ACME_ARI_MAX_RESPONSE bytes); retry_after is left to the caller. */
+bool acme_ari_parse(const char *json, size_t len, struct acme_ari *out);
+/* Seconds until the next renewalInfo check from a Retry-After value (NULL: absent), clamped. */
+long acme_ari_retry_seconds(const char *retry_after, time_t now);
+/* The same from seconds already parsed (negative: none), clamped to [ACME_ARI_RETRY_MIN, ACME_ARI_RETRY_MAX]. */
+long acme_ari_retry_clamp(long secs);
+/*
+ * Picks the renewal time: a uniformly random second in [start, end]; one already past is
+ * now (RFC 9773 §4.2: renew at once). False when end is before start.
+ */
+bool acme_ari_pick(time_t start, time_t end, time_t now, time_t *out);
+/*
+ * Unauthenticated GET renewalInfo/{cert_id} (RFC 9773 §4.1). ACME_ERR_LOCAL when the
+ * directory has no renewalInfo; res->retry_after is the raw Retry-After in seconds.
+ */
+enum acme_rc acme_ari_get(struct acme_client *c, const char *cert_id, struct acme_ari *out, struct acme_result *res);
+void acme_ari_free(struct acme_ari *a);
 
 /* Parsers, separate from the transport so the fuzzers and unit tests can reach them. */
 bool acme_parse_order(const char *json, size_t len, struct acme_order *out);

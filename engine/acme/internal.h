@@ -25,6 +25,8 @@ struct acme_dir {
     char *renewal_info;
     char *terms_of_service;
     bool eab_required;
+    struct acme_profile *profiles; /* meta.profiles, at most ACME_MAX_PROFILES; NULL when none */
+    size_t n_profiles;
 };
 
 struct acme_client {
@@ -72,6 +74,12 @@ enum acme_rc acme_nonce_take(struct acme_client *c, char **nonce, struct acme_re
 
 /* directory.c */
 void acme_dir_clear(struct acme_dir *d);
+/* Reads a directory object into d; false (d cleared) when a required URL is missing or a member is bad. */
+bool acme_dir_parse(const char *text, size_t len, struct acme_dir *d);
+
+/* order.c */
+/* The newOrder payload: one DNS identifier per name, and the options (opts may be NULL); caller frees. */
+char *acme_order_payload(const char *const *names, size_t n, const struct acme_order_opts *opts);
 
 /* post.c */
 enum acme_rc acme_post(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *url, const char *payload,

@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The newOrder payload: one identifier per name, "ip" for an address (RFC 8738 §3), else "dns". */
-static char *acme_order_payload(const char *const *names, size_t n)
+/* The newOrder payload: one identifier per name, "ip" for an address (RFC 8738 §3), else "dns"; then
+ * profile and replaces when given. */
+char *acme_order_payload(const char *const *names, size_t n, const struct acme_order_opts *opts)
 {
     json_t *ids = json_array();
     char *text = NULL;
@@ -19,8 +20,13 @@ static char *acme_order_payload(const char *const *names, size_t n)
             goto done;
     }
     json_t *o = json_pack("{s:O}", "identifiers", ids);
+    if (o && opts && opts->profile && json_object_set_new(o, "profile", json_string(opts->profile)) != 0)
+        goto fail;
+    if (o && opts && opts->replaces && json_object_set_new(o, "replaces", json_string(opts->replaces)) != 0)
+        goto fail;
     if (o)
         text = json_dumps(o, JSON_COMPACT);
+fail:
     json_decref(o);
 done:
     json_decref(ids);
@@ -40,6 +46,14 @@ static enum acme_rc acme_order_read(const struct acme_http_resp *resp, const cha
 enum acme_rc acme_order_new(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *const *names,
                             size_t n, struct acme_order *out, struct acme_result *res)
 {
+    return acme_order_new_opts(c, key, kid, names, n, NULL, out, res);
+}
+
+/* newOrder with a profile and/or the certificate it replaces. */
+enum acme_rc acme_order_new_opts(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *const *names,
+                                 size_t n, const struct acme_order_opts *opts, struct acme_order *out,
+                                 struct acme_result *res)
+{
     struct acme_http_resp resp;
     char *payload = NULL;
     acme_http_resp_init(&resp);
@@ -52,7 +66,7 @@ enum acme_rc acme_order_new(struct acme_client *c, EVP_PKEY *key, const char *ki
         return acme_fail(res, ACME_ERR_LOCAL, "newOrder", c->directory_url, "no account, output or names");
     if ((rc = acme_directory_load(c, res)) != ACME_OK)
         goto done;
-    if (!(payload = acme_order_payload(names, n))) {
+    if (!(payload = acme_order_payload(names, n, opts))) {
         rc = acme_fail(res, ACME_ERR_LOCAL, "newOrder", c->dir.new_order, "could not build the payload");
         goto done;
     }

@@ -28,7 +28,7 @@ static const char *const config_keys_ca[] = { "directory", "trust", "max_infligh
                                               "exclusive_new_order", "timeout_ms", "contact",
                                               "caa_identities", "preferred_chain", "eab_kid",
                                               "eab_hmac_key", "eab_hmac_key_file", "eab_alg",
-                                              "failover_after", NULL };
+                                              "failover_after", "default_profile", NULL };
 
 /* Tells whether key is in a NULL-terminated list. */
 static bool config_key_known(const char *const *keys, const char *key)
@@ -215,6 +215,7 @@ static bool config_load_ca(const struct ini *ini, const char *section, struct co
     ca->contact = config_str(ini, section, "contact", NULL);
     ca->caa_identities = config_str(ini, section, "caa_identities", NULL);
     ca->preferred_chain = config_str(ini, section, "preferred_chain", NULL);
+    ca->default_profile = config_str(ini, section, "default_profile", NULL);
     if (!ca->directory) {
         snprintf(err, errlen, "%s: [%s] needs a directory URL", ini->path, section);
         return false;
@@ -222,6 +223,12 @@ static bool config_load_ca(const struct ini *ini, const char *section, struct co
     if (strncmp(ca->directory, "https://", 8) != 0) {
         snprintf(err, errlen, "%s:%d: directory must be an https:// URL", ini->path,
                  config_line(ini, section, "directory"));
+        return false;
+    }
+    /* The same shape the API takes for an order's profile (1..64 characters, no spaces). */
+    if (ca->default_profile && (strlen(ca->default_profile) > 64 || strpbrk(ca->default_profile, " \t"))) {
+        snprintf(err, errlen, "%s:%d: default_profile must be 1 to 64 characters without spaces", ini->path,
+                 config_line(ini, section, "default_profile"));
         return false;
     }
     if (!config_int(ini, section, "max_inflight", 1, 1024, 8, &n, err, errlen))
@@ -346,6 +353,7 @@ void config_free(struct config *cfg)
         free(cfg->cas[i].preferred_chain);
         free(cfg->cas[i].eab_kid);
         free(cfg->cas[i].eab_alg);
+        free(cfg->cas[i].default_profile);
         if (cfg->cas[i].eab_hmac_key)
             OPENSSL_cleanse(cfg->cas[i].eab_hmac_key, cfg->cas[i].eab_hmac_keylen);
         free(cfg->cas[i].eab_hmac_key);

@@ -21,6 +21,7 @@ struct config_ca {
     size_t eab_hmac_keylen;
     char *eab_alg;        /* "HS256", "HS384" or "HS512" */
     int failover_after;   /* passing failures (CA down, 5xx) of one order before it moves to a fallback CA; 0: never */
+    char *default_profile; /* ACME profile of orders that name none; NULL: none (the CA's default) */
 };
 
 struct config {

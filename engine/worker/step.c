@@ -173,6 +173,11 @@ enum step_rc step_acme_failure(struct step *s, enum acme_rc rc, const char *what
         s->problem = step_problem("key_type_unsupported", detail, false, pr);
         return STEP_RC_FAIL;
     }
+    if (acme_problem_is(pr, "invalidProfile")) {
+        /* draft-aaron-acme-profiles: the CA does not offer (or no longer offers) the profile. */
+        s->problem = step_problem("profile_unsupported", detail, false, pr);
+        return STEP_RC_FAIL;
+    }
     if (acme_problem_is(pr, "rateLimited")) {
         s->problem = step_problem("rate_limited", detail, true, pr);
         return STEP_RC_RETRY;
@@ -182,7 +187,7 @@ enum step_rc step_acme_failure(struct step *s, enum acme_rc rc, const char *what
         return STEP_RC_RETRY;
     }
     if (s->order && step_ip_refusal(pr, json_object_get(s->order, "domains"))) {
-        /* A CA that does not certify addresses: final here (another CA may, once failover exists). */
+        /* A CA that does not certify addresses: final here, but another CA of the tenant's list may. */
         s->problem = step_problem("ip_identifier_unsupported", detail, false, pr);
         return STEP_RC_FAIL;
     }

@@ -94,6 +94,26 @@ enum step_rc step_validate(struct step *s);
 enum step_rc step_finalize(struct step *s);
 enum step_rc step_download(struct step *s);
 
+/* newOrder's options for the order (step_ari.c): the strings live in row. */
+struct step_order_opts {
+    struct acme_order_opts acme;
+    json_t *row;
+};
+/*
+ * Fills the options of newOrder: the order's profile (else [ca] default_profile), which
+ * the CA's loaded directory must offer (else STEP_RC_FAIL with profile_unsupported), and
+ * replaces when the order renews a certificate with an ARI identifier and the CA has
+ * renewalInfo. Free with step_order_opts_free in every case.
+ */
+enum step_rc step_order_opts_load(struct step *s, struct step_order_opts *o);
+void step_order_opts_free(struct step_order_opts *o);
+/*
+ * After a new certificate was stored and committed: asks renewalInfo (when the CA has it)
+ * and stores the window, the chosen renewal time and the next check. A failure is logged
+ * and only sets the next check: it never touches the order.
+ */
+void step_ari_fetch(struct step *s, const char *cert_id, const char *ari_cert_id);
+
 /* Runs a claimed revoke job to its outcome (step_revoke.c): revoked, retried, or refused for good. */
 void step_revoke_run(struct step *s);
 

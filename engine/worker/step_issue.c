@@ -7,6 +7,7 @@
 #include "crypto/csr.h"
 #include "crypto/key.h"
 #include "crypto/seal.h"
+#include "db_ca.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -196,15 +197,23 @@ static enum step_rc step_cert_store(struct step *s, const struct cert_info *ci)
     if (ret != STEP_RC_OK)
         return ret;
     char *cert_id = NULL;
+    char *ari_id = acme_ari_cert_id(ci->leaf_pem, strlen(ci->leaf_pem)); /* NULL without AKI */
     enum db_rc rc = db_work_cert_store(s->w->db, &c, &cert_id);
-    if (rc != DB_OK)
+    if (rc == DB_OK && ari_id)
+        rc = db_work_cert_ari_id(s->w->db, cert_id, ari_id);
+    if (rc != DB_OK) {
+        free(cert_id);
+        free(ari_id);
         return step_tx_abort(s, rc);
+    }
     ret = step_tx_finish(s, STEP_DONE, 0, 0);
     if (ret == STEP_RC_OK) {
         log_info("order %s: issued certificate %s (serial %s)", s->order_id, cert_id, ci->serial);
         step_log(s, "issued certificate %s (serial %s)", cert_id, ci->serial);
+        step_ari_fetch(s, cert_id, ari_id);
     }
     free(cert_id);
+    free(ari_id);
     return ret;
 }
 

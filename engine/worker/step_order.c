@@ -21,16 +21,22 @@ enum step_rc step_new_order(struct step *s)
     for (size_t i = 0; i < n; i++)
         names[i] = json_string_value(json_array_get(domains, i));
     struct acme_order ao = { 0 };
+    struct step_order_opts opts = { 0 };
     bool exclusive = s->ca->conf->exclusive_new_order;
-    enum acme_rc arc = acme_directory_load(s->ca->client, &s->res);
-    if (arc == ACME_OK) {
+    enum acme_rc arc = worker_ca_directory(s->w, s->ca, &s->res);
+    /* The profile is checked against the directory before the CA sees the order. */
+    enum step_rc oret = arc == ACME_OK ? step_order_opts_load(s, &opts) : STEP_RC_OK;
+    if (arc == ACME_OK && oret == STEP_RC_OK) {
         int slot = db_ca_gate_enter(s->w->db, s->ca->conf->name, s->ca->conf->max_inflight, exclusive);
-        arc = acme_order_new(s->ca->client, s->account_key, s->kid, names, n, &ao, &s->res);
+        arc = acme_order_new_opts(s->ca->client, s->account_key, s->kid, names, n, &opts.acme, &ao, &s->res);
         db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, exclusive);
     }
+    step_order_opts_free(&opts);
     free(names);
     enum step_rc ret;
-    if (arc != ACME_OK) {
+    if (oret != STEP_RC_OK) {
+        ret = oret;
+    } else if (arc != ACME_OK) {
         ret = step_acme_failure(s, arc, "newOrder");
     } else if ((ret = step_tx_begin(s)) == STEP_RC_OK) {
         enum db_rc rc = db_work_order_acme(s->w->db, s->order_id, ao.url, ao.finalize_url);

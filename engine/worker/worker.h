@@ -15,6 +15,7 @@
 struct worker_ca {
     const struct config_ca *conf;
     struct acme_client *client;
+    bool dir_recorded;    /* what its directory offers is in ca_directories (ca_dir.c) */
 };
 
 struct dns_ctx;
@@ -35,5 +36,10 @@ bool worker_run_one(struct worker *w);
 struct worker_ca *worker_ca_get(struct worker *w, const char *name);
 /* Frees the CA clients. */
 void worker_cas_free(struct worker *w);
+/*
+ * Loads the CA's directory (once per process, as acme_directory_load) and records what it
+ * offers (profiles, renewalInfo) in ca_directories the first time, for the API's checks.
+ */
+enum acme_rc worker_ca_directory(struct worker *w, struct worker_ca *ca, struct acme_result *res);
 
 #endif

@@ -45,6 +45,7 @@ static const struct {
     { FCGI_PROB_IP_WILDCARD, "ip_wildcard", 422, "Wildcard IP address", false },
     { FCGI_PROB_IP_DNS01_UNSUPPORTED, "ip_dns01_unsupported", 422, "IP address needs http-01 or tls-alpn-01", false },
     { FCGI_PROB_UNKNOWN_CA, "unknown_ca", 422, "Unknown CA", false },
+    { FCGI_PROB_PROFILE_UNKNOWN, "profile_unknown", 422, "Unknown profile", false },
     { FCGI_PROB_INVALID_CSR, "invalid_csr", 422, "Invalid CSR", false },
     { FCGI_PROB_CSR_NAMES_MISMATCH, "csr_names_mismatch", 422, "CSR names differ from domains", false },
     { FCGI_PROB_CSR_KEY_UNSUPPORTED, "csr_key_unsupported", 422, "CSR key not supported", false },
