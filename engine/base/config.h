@@ -2,6 +2,8 @@
 #ifndef CM_CONFIG_H
 #define CM_CONFIG_H
 
+#include "base/budget_conf.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -20,6 +22,7 @@ struct config_ca {
     unsigned char *eab_hmac_key; /* its MAC key, decoded (eab_hmac_key or eab_hmac_key_file); secret */
     size_t eab_hmac_keylen;
     char *eab_alg;        /* "HS256", "HS384" or "HS512" */
+    struct budget_rule budget[BUDGET_COUNT]; /* rate-limit budgets (budget_*; default: Let's Encrypt's) */
 };
 
 struct config {
