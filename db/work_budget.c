@@ -38,7 +38,7 @@ enum db_rc db_budget_count(struct db *db, const char *ca, const char *budget, co
                             " SELECT e.at FROM rate_events e"
                             " WHERE e.ca = $1 AND e.budget = $2 AND e.account = $3 AND md5(e.key) = md5($4)"
                             " AND e.key = $4 AND e.at > now() - make_interval(secs => $5::bigint)"
-                            " AND e.order_id IS DISTINCT FROM $7::text"
+                            " AND ($7::text IS NULL OR e.order_id IS DISTINCT FROM $7::text)"
                             " AND (e.confirmed OR EXISTS (SELECT 1 FROM orders o WHERE o.id = e.order_id"
                             "   AND o.status NOT IN ('failed', 'cancelled')))"
                             " ORDER BY e.at DESC LIMIT $6::int) s",

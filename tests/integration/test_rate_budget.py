@@ -9,13 +9,17 @@ CA for it; a renewal (the same names as a certificate the tenant holds) is not h
 back; once the window has passed the held order is issued.
 
 The failed-validation test runs first: its orders fail or are withdrawn, so they leave
-the per-domain budget free for the second test."""
+the per-domain budget free for the second test. The last one holds a budget key's
+advisory lock itself, as a second worker in the middle of its take would, and shows
+that the worker's gate waits for it and counts what it committed."""
 
 import os
 import subprocess
 import tempfile
 import time
 from datetime import datetime, timezone
+
+import psycopg2
 
 from conftest import unique_name
 from dnsutil import nsupdate
@@ -169,3 +173,46 @@ def test_held_order_waits_renewal_passes_then_issued(stack, new_tenant, db):
     log = api.get(f"/v1/orders/{held['id']}/log").json()
     held_lines = [e for e in log["data"] if "held back" in e["message"]]
     assert 1 <= len(held_lines) <= 4, log
+
+
+def test_a_second_taker_waits_for_the_first(new_tenant, db, stack):
+    """Two takers of the same key at once: while one holds the key's advisory lock (here
+    the test, standing in for another worker in the middle of its take), the worker's gate
+    waits for it and then counts what it committed, so the last slot is not taken twice."""
+    tenant, api = new_tenant()
+    name = unique_name("budlock")
+    lock_key = f"{CA}|failed_validations|{tenant['id']}|{name}"
+    other = psycopg2.connect(stack["CERTMILL_DB_URL"])
+    held = None
+    try:
+        cur = other.cursor()  # a transaction: the lock lasts until commit
+        cur.execute("SELECT pg_advisory_xact_lock(74000, hashtext(%s))", (lock_key,))
+        held = order(api, [name])
+        # the worker's gate blocks on the key (a lock not granted, in the budget's class)
+        look = db.cursor()
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            look.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 74000"
+                         " AND objid = hashtext(%s)::oid AND NOT granted", (lock_key,))
+            if look.fetchone()[0]:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the worker's gate never waited for the key's lock")
+        # the "other worker" spends the last slot (one failed validation per 30 s) and commits
+        cur.execute("INSERT INTO rate_events (ca, budget, account, key) VALUES (%s, 'failed_validations', %s, %s)",
+                    (CA, tenant["id"], name))
+        other.commit()
+        body = wait_waiting(api, held)
+        assert body["status"] == "queued", body
+        assert body["waiting"]["budget"] == "failed_validations", body
+        assert body["waiting"]["key"] == name
+        assert never_sent(db, held)
+    finally:
+        other.rollback()
+        other.close()
+        cur = db.cursor()
+        cur.execute("DELETE FROM rate_events WHERE ca = %s AND account = %s", (CA, tenant["id"]))
+        if held:
+            cur.execute("DELETE FROM jobs WHERE order_id = %s", (held,))
+            cur.execute("UPDATE orders SET status = 'cancelled' WHERE id = %s", (held,))
