@@ -6,7 +6,7 @@ DESTDIR ?=
 BINDIR  ?= $(PREFIX)/bin
 
 CC      ?= cc
-PKGS    := libcurl openssl libpq jansson libidn2 ldns
+PKGS    := libcurl openssl libpq jansson libidn2 libpsl ldns
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

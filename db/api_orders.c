@@ -16,7 +16,7 @@
 
 /* The TTL certmill publishes DNS-01 records with, and asks a panel publishing them itself to use. */
 #define DB_API_RECORD_TTL 60
-#define DB_API_ORDER_TAIL "o.problem, o.certificate_id, o.created_at, o.updated_at"
+#define DB_API_ORDER_TAIL "o.problem, o.waiting, o.certificate_id, o.created_at, o.updated_at"
 
 /* Inserts the order row and returns its id; part of db_api_order_create's transaction. */
 static enum db_rc db_api_order_insert(struct db *db, const struct db_api_order_new *o, char **id)

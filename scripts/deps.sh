@@ -8,11 +8,14 @@
 #        CM_DEPS_VERBOSE=1 scripts/deps.sh   (also say when nothing is missing)
 set -euo pipefail
 
-# Build dependencies of the C code (compiler, libraries, unit-test framework).
+# Build dependencies of the C code (compiler, libraries, unit-test framework), and
+# publicsuffix: the Public Suffix List libpsl reads at run time (registered domains of
+# the CA rate-limit budget; libpsl's built-in copy is only the fallback).
 build_pkgs=(
     gcc make pkg-config clang
     libssl-dev libcurl4-openssl-dev libpq-dev libjansson-dev libfcgi-dev
     libidn2-dev libpsl-dev libldns-dev libcmocka-dev
+    publicsuffix
 )
 # Services and tools of the local stack (scripts/stack.sh, scripts/demo.sh).
 # bind9-dnsutils brings dig and nsupdate; util-linux brings runuser and setsid.

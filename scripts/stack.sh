@@ -875,6 +875,12 @@ max_inflight = 4
 exclusive_new_order = yes
 timeout_ms = 15000
 caa_identities = pebble.letsencrypt.org
+# The suite orders hundreds of certificates for example.test: budgets far above
+# Let's Encrypt's defaults, so the gate runs for every order but holds none back.
+budget_new_orders = 100000/3h
+budget_certs_per_domain = 100000/1w
+budget_certs_per_name_set = 100000/1w
+budget_failed_validations = 100000/1h
 [ca.local-eab]
 directory = https://127.0.0.1:$EAB_ACME_PORT/dir
 trust = $DIR/pebble/tls-ca.pem
@@ -884,6 +890,10 @@ timeout_ms = 15000
 caa_identities = pebble.letsencrypt.org
 eab_kid = kid-1
 eab_hmac_key_file = $SECRETS/eab-hmac-key
+budget_new_orders = none
+budget_certs_per_domain = none
+budget_certs_per_name_set = none
+budget_failed_validations = none
 [ca.local-eab-nokeys]
 directory = https://127.0.0.1:$EAB_ACME_PORT/dir
 trust = $DIR/pebble/tls-ca.pem
@@ -891,6 +901,24 @@ max_inflight = 4
 exclusive_new_order = yes
 timeout_ms = 15000
 caa_identities = pebble.letsencrypt.org
+budget_new_orders = none
+budget_certs_per_domain = none
+budget_certs_per_name_set = none
+budget_failed_validations = none
+# The same Pebble with a tiny budget, for tests/integration/test_rate_budget.py only:
+# one certificate per registered domain per 30 s (every test name is under example.test).
+[ca.local-budget]
+directory = https://127.0.0.1:$ACME_PORT/dir
+trust = $DIR/pebble/tls-ca.pem
+max_inflight = 4
+exclusive_new_order = yes
+timeout_ms = 15000
+caa_identities = pebble.letsencrypt.org
+budget_new_orders = none
+budget_certs_per_domain = 1/30s
+budget_certs_per_name_set = 2/30s
+budget_failed_validations = 1/30s
+# The same Pebble behind ca-front (scripts/ca-front.conf.in), which answers 429/503 on demand.
 [ca.local-front]
 directory = https://127.0.0.1:$CA_FRONT_PORT/dir
 trust = $DIR/pebble/tls-ca.pem
@@ -899,6 +927,11 @@ exclusive_new_order = yes
 timeout_ms = 15000
 caa_identities = pebble.letsencrypt.org
 failover_after = 0
+budget_new_orders = none
+budget_certs_per_domain = none
+budget_certs_per_name_set = none
+budget_failed_validations = none
+# A CA that is down: nothing listens at its directory (failover tests).
 [ca.local-down]
 directory = https://127.0.0.1:$CA_DOWN_PORT/dir
 trust = $DIR/pebble/tls-ca.pem

@@ -28,7 +28,9 @@ static const char *const config_keys_ca[] = { "directory", "trust", "max_infligh
                                               "exclusive_new_order", "timeout_ms", "contact",
                                               "caa_identities", "preferred_chain", "eab_kid",
                                               "eab_hmac_key", "eab_hmac_key_file", "eab_alg",
-                                              "failover_after", "default_profile", NULL };
+                                              "failover_after", "default_profile", "budget_new_orders",
+                                              "budget_certs_per_domain", "budget_certs_per_name_set",
+                                              "budget_failed_validations", NULL };
 
 /* Tells whether key is in a NULL-terminated list. */
 static bool config_key_known(const char *const *keys, const char *key)
@@ -204,6 +206,23 @@ static bool config_load_ca_eab(const struct ini *ini, const char *section, struc
     return true;
 }
 
+/* Reads the rate-limit budgets of a [ca.NAME] section: "N/DURATION" or "none"; Let's Encrypt's by default. */
+static bool config_load_ca_budgets(const struct ini *ini, const char *section, struct config_ca *ca, char *err,
+                                   size_t errlen)
+{
+    for (int k = 0; k < BUDGET_COUNT; k++) {
+        const char *key = budget_conf_key((enum budget_kind)k);
+        const char *v = ini_get(ini, section, key);
+        ca->budget[k] = budget_default((enum budget_kind)k);
+        if (v && !budget_rule_parse(v, &ca->budget[k])) {
+            snprintf(err, errlen, "%s:%d: %s must be N/DURATION (e.g. 50/7d, 300/3h, 20s..52w) or none", ini->path,
+                     config_line(ini, section, key), key);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Reads one [ca.NAME] section. */
 static bool config_load_ca(const struct ini *ini, const char *section, struct config_ca *ca, char *err,
                            size_t errlen)
@@ -241,6 +260,8 @@ static bool config_load_ca(const struct ini *ini, const char *section, struct co
         return false;
     ca->failover_after = (int)n;
     if (!config_load_ca_eab(ini, section, ca, err, errlen))
+        return false;
+    if (!config_load_ca_budgets(ini, section, ca, err, errlen))
         return false;
     return config_bool(ini, section, "exclusive_new_order", false, &ca->exclusive_new_order, err, errlen);
 }

@@ -2,6 +2,8 @@
 #ifndef CM_CONFIG_H
 #define CM_CONFIG_H
 
+#include "base/budget_conf.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -22,6 +24,7 @@ struct config_ca {
     char *eab_alg;        /* "HS256", "HS384" or "HS512" */
     int failover_after;   /* passing failures (CA down, 5xx) of one order before it moves to a fallback CA; 0: never */
     char *default_profile; /* ACME profile of orders that name none; NULL: none (the CA's default) */
+    struct budget_rule budget[BUDGET_COUNT]; /* rate-limit budgets (budget_*; default: Let's Encrypt's) */
 };
 
 struct config {

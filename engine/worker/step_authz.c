@@ -1,5 +1,6 @@
 /* step_authz — authorizations: publish each challenge's answer, ask the CA to validate, poll. */
 #include "step.h"
+#include "budget.h"
 
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -46,6 +47,7 @@ static void authz_invalid(struct step *s, const struct acme_authz *az)
              az->identifier ? az->identifier : "?", err && err->detail ? ": " : "",
              err && err->detail ? err->detail : "");
     s->problem = step_problem("validation_failed", detail, false, err);
+    budget_record_failure(s, az->identifier);
 }
 
 /* Stores the CA's view of one authorization (inside the outcome transaction). */

@@ -1,5 +1,6 @@
 /* step_issue — the certificate: key and CSR (ours, or the customer's as sent), finalize, download, store. */
 #include "step.h"
+#include "budget.h"
 
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -201,6 +202,8 @@ static enum step_rc step_cert_store(struct step *s, const struct cert_info *ci)
     enum db_rc rc = db_work_cert_store(s->w->db, &c, &cert_id);
     if (rc == DB_OK && ari_id)
         rc = db_work_cert_ari_id(s->w->db, cert_id, ari_id);
+    if (rc == DB_OK)
+        rc = budget_record_issued(s); /* its reserved certificate slots count from now */
     if (rc != DB_OK) {
         free(cert_id);
         free(ari_id);

@@ -1,5 +1,6 @@
 /* step_order — the first step: newOrder at the CA, its URL stored before anything else. */
 #include "step.h"
+#include "budget.h"
 
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -15,6 +16,9 @@ enum step_rc step_new_order(struct step *s)
             return STEP_RC_LOST;
         return step_tx_finish(s, STEP_AUTHORIZE, 0, 0);
     }
+    enum step_rc held;
+    if (!budget_gate(s, &held))
+        return held; /* waiting for the CA's rate-limit budget (budget.c), or the database failed */
     json_t *domains = json_object_get(s->order, "domains");
     size_t n = json_array_size(domains);
     const char **names = xcalloc(n, sizeof *names);
