@@ -538,8 +538,10 @@ pebble_eab_start() {
             >"$d/pebble-eab-config.json"
     )
     log "starting pebble-eab on 127.0.0.1:$EAB_ACME_PORT (mgmt $EAB_MGMT_PORT, EAB required)"
+    # It reuses every valid authorization of an account (PEBBLE_AUTHZREUSE=100), so a
+    # test can count on a reused one (the first Pebble reuses half, its default).
     start_bg pebble-eab "$RUNDIR/pebble-eab.pid" "$LOGDIR/pebble-eab.log" \
-        env -u PEBBLE_VA_NOSLEEP -u PEBBLE_ALTERNATE_ROOTS -u PEBBLE_CHAIN_LENGTH "${nosleep[@]}" \
+        env -u PEBBLE_VA_NOSLEEP -u PEBBLE_ALTERNATE_ROOTS -u PEBBLE_CHAIN_LENGTH "${nosleep[@]}" PEBBLE_AUTHZREUSE=100 \
         pebble -config "$d/pebble-eab-config.json" -dnsserver "127.0.0.1:$DNS_PORT"
     wait_for 30 "pebble-eab https://127.0.0.1:$EAB_ACME_PORT/dir" "$RUNDIR/pebble-eab.pid" pebble \
         curl -sf --max-time 2 --cacert "$d/tls-ca.pem" "https://127.0.0.1:$EAB_ACME_PORT/dir"

@@ -83,3 +83,26 @@ def test_without_eab_keys_fails_once(stack, new_tenant, db):
     # the order stays failed: nothing retries it later
     time.sleep(3)
     assert api.get(f"/v1/orders/{oid}").json()["status"] == "failed"
+
+
+def test_reused_valid_authorization_is_not_answered_again(stack, new_tenant, db):
+    """pebble-eab reuses every valid authorization of an account (PEBBLE_AUTHZREUSE=100):
+    a second order for the same name gets the authorization already valid, and certmill
+    stores it as valid without answering its challenge again."""
+    _, api = new_tenant()
+    names = [unique_name("reuse")]
+    first = api.wait_order(api.post("/v1/orders", {"domains": names, "ca": "local-eab"}).json()["id"], timeout=120)
+    assert first["status"] == "issued", first
+    second = api.wait_order(api.post("/v1/orders", {"domains": names, "ca": "local-eab"}).json()["id"], timeout=120)
+    assert second["status"] == "issued", second
+    cur = db.cursor()
+    cur.execute("SELECT order_id, url, status, responded_at IS NOT NULL FROM authorizations"
+                " WHERE order_id IN (%s, %s) ORDER BY id", (first["id"], second["id"]))
+    rows = cur.fetchall()
+    assert len(rows) == 2, rows
+    (o1, url1, st1, answered1), (o2, url2, st2, answered2) = rows
+    assert (o1, o2) == (first["id"], second["id"])
+    assert url1 == url2  # the CA handed out the same authorization
+    assert st1 == st2 == "valid"
+    assert answered1 is True and answered2 is False
+    assert second["certificate_id"] != first["certificate_id"]
