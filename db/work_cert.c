@@ -7,7 +7,7 @@
 /* Reads the certificate a revoke job is about. */
 enum db_rc db_work_cert_load(struct db *db, const char *cert_id, json_t **cert)
 {
-    static const char sql[] = "SELECT id, tenant_id, ca, status, cert_pem, revoke_reason,"
+    static const char sql[] = "SELECT id, tenant_id, ca, status, domains, cert_pem, revoke_reason,"
                               " revoke_requested_at IS NOT NULL AS revoke_requested FROM certificates WHERE id = $1";
     const char *p[] = { cert_id };
     return db_query_row(db, sql, 1, p, NULL, NULL, cert);

@@ -15,7 +15,7 @@ enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **orde
     const char *p[] = { order_id };
     enum db_rc rc;
     PGresult *res = db_exec(db,
-                            "SELECT id, tenant_id, status, step, domains, challenge, key_type, ca,"
+                            "SELECT id, tenant_id, status, step, domains, challenge, key_type, ca, customer_ref,"
                             " acme_order_url, finalize_url, cert_url, certificate_id, dns_provider_id, allow_partial,"
                             " extract(epoch FROM now() - step_since)::int AS step_age_s, failover_cas, key_sealed, csr_der"
                             " FROM orders WHERE id = $1",

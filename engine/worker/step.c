@@ -68,6 +68,10 @@ enum step_rc step_tx_finish_as(struct step *s, enum order_step next, enum order_
     struct db *db = s->w->db;
     const char *status = state_order_status_name(status_v);
     enum db_rc rc = db_work_order_state(db, s->order_id, status, state_step_name(next), problem);
+    /* The panel is told once, when the order starts waiting for it (not at every re-check). */
+    const char *was = step_order_str(s, "status");
+    if (rc == DB_OK && status_v == ORDER_ACTION_REQUIRED && (!was || strcmp(was, status) != 0))
+        rc = step_event_order(s, "order.action_required", status, problem);
     if (rc == DB_OK)
         rc = next == STEP_DONE ? db_job_delete(db, &s->job)
                                : db_job_reschedule(db, &s->job, delay_ms, 0, polls, NULL);
@@ -268,6 +272,8 @@ enum step_rc step_tx_fail(struct step *s)
     step_log(s, "failed (%s): %s", json_string_value(json_object_get(s->problem, "code")),
              json_string_value(json_object_get(s->problem, "detail")));
     enum db_rc rc = db_work_order_state(db, s->order_id, "failed", step_order_str(s, "step"), s->problem);
+    if (rc == DB_OK)
+        rc = step_event_order(s, "order.failed", "failed", s->problem);
     if (rc == DB_OK)
         rc = db_job_delete(db, &s->job);
     if (rc == DB_OK)

@@ -86,6 +86,12 @@ bool step_failover_wanted(const struct step *s, int attempts);
 /* Moves the order to the next CA of its list; true when it moved (or the step is no longer ours). */
 bool step_failover(struct step *s);
 
+/* Events (events.c), each inside the open outcome transaction. */
+/* (tx) order.failed / order.action_required with the order's problem. */
+enum db_rc step_event_order(struct step *s, const char *type, const char *status, const json_t *problem);
+/* (tx) A certificate event of the order (certificate.issued, certificate.renewed); facts are merged into data. */
+enum db_rc step_event_cert(struct step *s, const char *type, const char *cert_id, const json_t *facts);
+
 /* Checks every name before the CA is involved (step_preflight.c). */
 enum step_rc step_preflight(struct step *s);
 enum step_rc step_new_order(struct step *s);

@@ -12,6 +12,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The AAD binding a sealed certificate key to its order (the API decrypts with the same). */
 static char *step_key_aad(const struct step *s)
@@ -177,6 +178,22 @@ static bool step_cert_check(struct step *s, const struct cert_info *ci, EVP_PKEY
     return true;
 }
 
+/* (tx) certificate.issued, with what a panel installing it wants to know at once. */
+static enum db_rc step_cert_issued_event(struct step *s, const char *cert_id, const struct cert_info *ci)
+{
+    char nb[32], na[32];
+    struct tm tm;
+    time_t t = ci->not_before;
+    strftime(nb, sizeof nb, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+    t = ci->not_after;
+    strftime(na, sizeof na, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+    json_t *facts = json_pack("{s:s, s:s, s:s, s:s}", "serial", ci->serial, "not_before", nb, "not_after", na, "ca",
+                              s->ca->conf->name);
+    enum db_rc rc = step_event_cert(s, "certificate.issued", cert_id, facts);
+    json_decref(facts);
+    return rc;
+}
+
 /* Stores the certificate, links it to the order, ends the order as issued. */
 static enum step_rc step_cert_store(struct step *s, const struct cert_info *ci)
 {
@@ -204,6 +221,8 @@ static enum step_rc step_cert_store(struct step *s, const struct cert_info *ci)
         rc = db_work_cert_ari_id(s->w->db, cert_id, ari_id);
     if (rc == DB_OK)
         rc = budget_record_issued(s); /* its reserved certificate slots count from now */
+    if (rc == DB_OK)
+        rc = step_cert_issued_event(s, cert_id, ci);
     if (rc != DB_OK) {
         free(cert_id);
         free(ari_id);

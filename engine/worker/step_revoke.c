@@ -6,6 +6,8 @@
  */
 #include "step.h"
 
+#include "db_event.h"
+
 #include "base/log.h"
 #include "crypto/cert.h"
 
@@ -25,6 +27,14 @@ static void step_revoke_done(struct step *s)
     if (step_tx_begin(s) != STEP_RC_OK)
         return;
     enum db_rc rc = db_work_cert_revoked(s->w->db, s->job.certificate_id);
+    if (rc == DB_OK) {
+        json_t *d = json_object();
+        json_object_set_new(d, "certificate_id", json_string(s->job.certificate_id));
+        json_object_set(d, "domains", json_object_get(s->cert, "domains"));
+        json_object_set(d, "reason_code", json_object_get(s->cert, "revoke_reason")); /* RFC 5280 CRLReason */
+        rc = db_event_add(s->w->db, s->tenant_id, "certificate.revoked", NULL, s->job.certificate_id, d);
+        json_decref(d);
+    }
     if (rc == DB_OK)
         rc = db_job_delete(s->w->db, &s->job);
     if (rc == DB_OK)
