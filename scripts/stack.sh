@@ -889,7 +889,8 @@ trust = $DIR/pebble/tls-ca.pem
 max_inflight = 4
 exclusive_new_order = yes
 timeout_ms = 15000
-caa_identities = pebble.letsencrypt.org
+# A second CAA identity of its own: a name whose CAA allows only it forbids [ca.local] (failover test).
+caa_identities = pebble.letsencrypt.org eab.pebble.test
 eab_kid = kid-1
 eab_hmac_key_file = $SECRETS/eab-hmac-key
 budget_new_orders = none

@@ -11,9 +11,10 @@
 #include <string.h>
 #include <time.h>
 
-/* Refusals of one CA's own making (its EAB, key types, profiles, identifier types): move at once. */
+/* Refusals of one CA's own making (its EAB, key types, profiles, identifier types, CAA): move at once. */
 static const char *const step_failover_now[] = { "eab_required", "eab_rejected", "key_type_unsupported",
-                                                 "profile_unsupported", "ip_identifier_unsupported", NULL };
+                                                 "profile_unsupported", "ip_identifier_unsupported",
+                                                 "caa_forbids_ca", NULL };
 /* The CA down, timing out, answering 5xx or garbage: move after the CA's failover_after tries. */
 static const char *const step_failover_later[] = { "ca_unreachable", "ca_error", "ca_protocol_error", NULL };
 

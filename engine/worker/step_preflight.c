@@ -224,7 +224,7 @@ enum step_rc step_preflight(struct step *s)
     size_t total = json_array_size(domains);
     json_t *results = json_array(), *kept = json_array(), *dropped = json_array();
     char summary[900] = "";
-    size_t used = 0;
+    size_t used = 0, caa_only = 0;
     enum step_rc ret = STEP_RC_OK;
     for (size_t i = 0; i < total && ret == STEP_RC_OK; i++) {
         struct pf_name n = { 0 };
@@ -244,6 +244,7 @@ enum step_rc step_preflight(struct step *s)
             json_object_set_new(r, "code", json_string(n.code));
             json_object_set_new(r, "detail", json_string(n.detail));
             json_array_append_new(dropped, json_string(n.domain));
+            caa_only += strcmp(n.code, "caa_forbids_ca") == 0;
             if (used < sizeof summary)
                 used += (size_t)snprintf(summary + used, sizeof summary - used, "%s%s (%s): %s",
                                          used ? "; " : "", n.domain, n.code, n.detail);
@@ -256,6 +257,20 @@ enum step_rc step_preflight(struct step *s)
     }
     size_t failed = json_array_size(dropped);
     bool partial = json_is_true(json_object_get(s->order, "allow_partial"));
+    if (ret == STEP_RC_OK && failed && caa_only == failed &&
+        json_array_size(json_object_get(s->order, "failover_cas")) > 0) {
+        /* CAA forbids this CA, not the names: the next CA of the tenant's list may issue all of them. */
+        char detail[1100];
+        snprintf(detail, sizeof detail, "CAA forbids CA %s for %zu of %zu names: %s", s->ca->conf->name, failed,
+                 total, summary);
+        s->problem = step_problem("caa_forbids_ca", detail, false, NULL);
+        if (step_failover(s)) {
+            json_decref(results);
+            json_decref(kept);
+            json_decref(dropped);
+            return STEP_RC_OK;
+        }
+    }
     if (ret == STEP_RC_OK && failed && (!partial || failed == total)) {
         char detail[1100];
         snprintf(detail, sizeof detail, "%zu of %zu names failed the pre-flight checks; nothing was sent to the CA: %s",

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 import acme_peek
 from conftest import certmill_cli, unique_name
+from dnsutil import nsupdate
 from test_eab import verify_eab_chain
 from test_issuance import check_issued
 
@@ -63,6 +64,24 @@ def test_refusal_of_one_ca_moves_the_order_at_once(stack, new_tenant):
     assert done["ca"] == "local"
     assert [(f["ca"], f["code"]) for f in done["failovers"]] == [("local-eab-nokeys", "eab_required")]
     check_issued(stack, api, done, names, ec.EllipticCurvePrivateKey)
+
+
+def test_caa_forbidding_the_ca_moves_the_order(stack, new_tenant):
+    tenant, api = new_tenant()
+    _set_cas(tenant, "local", "local-eab")
+    # CAA allows only the second Pebble's identity (eab.pebble.test in the stack's config)
+    name = unique_name("caafo")
+    nsupdate(f'update add {name} 60 CAA 0 issue "eab.pebble.test"', f"update add {name} 60 A 127.0.0.1")
+    try:
+        r = api.post("/v1/orders", {"domains": [name]})
+        assert r.status_code == 202, r.text
+        done = api.wait_order(r.json()["id"], timeout=120)
+        assert done["status"] == "issued", done
+        assert done["ca"] == "local-eab"
+        assert [(f["ca"], f["code"]) for f in done["failovers"]] == [("local", "caa_forbids_ca")]
+        verify_eab_chain(stack, api.get(f"/v1/certificates/{done['certificate_id']}").json())
+    finally:
+        nsupdate(f"update delete {name} CAA", f"update delete {name} A")
 
 
 def test_order_naming_its_ca_does_not_fail_over(stack, new_tenant):
