@@ -94,13 +94,8 @@ enum acme_rc acme_account_deactivate(struct acme_client *c, EVP_PKEY *key, const
 {
     struct acme_http_resp resp;
     acme_http_resp_init(&resp);
-    enum acme_rc rc = acme_call_begin(c, key, kid, res);
-    if (rc != ACME_OK)
-        return rc;
-    if ((rc = acme_directory_load(c, res)) != ACME_OK)
-        goto done;
-    rc = acme_post_expect(c, key, kid, kid, "{\"status\":\"deactivated\"}", NULL, "deactivate account", 200, 0,
-                          &resp, res);
+    enum acme_rc rc = acme_kid_post(c, key, kid, kid, "{\"status\":\"deactivated\"}", NULL, "deactivate account",
+                                    true, &resp, res);
     if (rc != ACME_OK)
         goto done;
     json_t *root = resp.body.len ? json_loadb(resp.body.data, resp.body.len, 0, NULL) : NULL;

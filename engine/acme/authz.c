@@ -11,12 +11,7 @@ enum acme_rc acme_authz_get(struct acme_client *c, EVP_PKEY *key, const char *ki
     acme_http_resp_init(&resp);
     if (out)
         memset(out, 0, sizeof *out);
-    enum acme_rc rc = acme_call_begin(c, key, url, res);
-    if (rc != ACME_OK)
-        return rc;
-    if (!out || !kid)
-        return acme_fail(res, ACME_ERR_LOCAL, "authz", url, "no account or no output");
-    rc = acme_post_expect(c, key, kid, url, NULL, NULL, "authz", 200, 0, &resp, res);
+    enum acme_rc rc = acme_kid_post(c, key, kid, url, NULL, NULL, "authz", out != NULL, &resp, res);
     if (rc == ACME_OK && !acme_parse_authz(resp.body.data, resp.body.len, out))
         rc = acme_fail(res, ACME_ERR_PROTOCOL, "authz", url, "the answer is not a valid authorization object");
     acme_http_resp_free(&resp);
@@ -31,13 +26,8 @@ enum acme_rc acme_challenge_respond(struct acme_client *c, EVP_PKEY *key, const 
     acme_http_resp_init(&resp);
     if (out)
         memset(out, 0, sizeof *out);
-    enum acme_rc rc = acme_call_begin(c, key, url, res);
-    if (rc != ACME_OK)
-        return rc;
-    if (!out || !kid)
-        return acme_fail(res, ACME_ERR_LOCAL, "challenge", url, "no account or no output");
     /* "{}" (not an empty payload): an empty one would be a POST-as-GET that validates nothing. */
-    rc = acme_post_expect(c, key, kid, url, "{}", NULL, "challenge", 200, 0, &resp, res);
+    enum acme_rc rc = acme_kid_post(c, key, kid, url, "{}", NULL, "challenge", out != NULL, &resp, res);
     if (rc == ACME_OK && !acme_parse_challenge(resp.body.data, resp.body.len, out))
         rc = acme_fail(res, ACME_ERR_PROTOCOL, "challenge", url, "the answer is not a valid challenge object");
     acme_http_resp_free(&resp);

@@ -24,12 +24,7 @@ static bool acme_looks_like_pem(const struct buf *b)
 static enum acme_rc acme_cert_fetch(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *url,
                                     struct acme_http_resp *resp, struct acme_result *res)
 {
-    enum acme_rc rc = acme_call_begin(c, key, url, res);
-    if (rc != ACME_OK)
-        return rc;
-    if (!kid)
-        return acme_fail(res, ACME_ERR_LOCAL, "certificate", url, "no account");
-    rc = acme_post_expect(c, key, kid, url, NULL, ACME_PEM_CHAIN, "certificate", 200, 0, resp, res);
+    enum acme_rc rc = acme_kid_post(c, key, kid, url, NULL, ACME_PEM_CHAIN, "certificate", true, resp, res);
     if (rc != ACME_OK)
         return rc;
     /* The media type is checked loosely (some CAs label it otherwise); the content strictly. */

@@ -90,6 +90,10 @@ enum acme_rc acme_post_expect(struct acme_client *c, EVP_PKEY *key, const char *
                               struct acme_http_resp *resp, struct acme_result *res);
 /* Checks the arguments every signed call needs and clears res; ACME_ERR_LOCAL when one is missing. */
 enum acme_rc acme_call_begin(struct acme_client *c, EVP_PKEY *key, const char *url, struct acme_result *res);
+/* acme_call_begin, then a kid-signed POST of payload (NULL: POST-as-GET) to url expecting 200. */
+enum acme_rc acme_kid_post(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *url,
+                           const char *payload, const char *accept, const char *what, bool have_out,
+                           struct acme_http_resp *resp, struct acme_result *res);
 
 /* problem.c */
 enum acme_rc acme_fail(struct acme_result *res, enum acme_rc rc, const char *what, const char *url,

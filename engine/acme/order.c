@@ -95,12 +95,7 @@ enum acme_rc acme_order_get(struct acme_client *c, EVP_PKEY *key, const char *ki
     acme_http_resp_init(&resp);
     if (out)
         memset(out, 0, sizeof *out);
-    enum acme_rc rc = acme_call_begin(c, key, url, res);
-    if (rc != ACME_OK)
-        return rc;
-    if (!out || !kid)
-        return acme_fail(res, ACME_ERR_LOCAL, "order", url, "no account or no output");
-    rc = acme_post_expect(c, key, kid, url, NULL, NULL, "order", 200, 0, &resp, res);
+    enum acme_rc rc = acme_kid_post(c, key, kid, url, NULL, NULL, "order", out != NULL, &resp, res);
     if (rc == ACME_OK && (rc = acme_order_read(&resp, "order", url, out, res)) == ACME_OK)
         out->url = xstrdup(url);
     acme_http_resp_free(&resp);

@@ -19,6 +19,23 @@ enum acme_rc acme_call_begin(struct acme_client *c, EVP_PKEY *key, const char *u
     return ACME_OK;
 }
 
+/*
+ * One request signed by an account (kid) that expects 200: the common opening of the calls
+ * on an existing account. payload NULL is a POST-as-GET; accept NULL takes any type;
+ * have_out false (the caller has nowhere to put the answer) is a local error.
+ */
+enum acme_rc acme_kid_post(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *url,
+                           const char *payload, const char *accept, const char *what, bool have_out,
+                           struct acme_http_resp *resp, struct acme_result *res)
+{
+    enum acme_rc rc = acme_call_begin(c, key, url, res);
+    if (rc != ACME_OK)
+        return rc;
+    if (!have_out || !kid)
+        return acme_fail(res, ACME_ERR_LOCAL, what, url, "no account or no output");
+    return acme_post_expect(c, key, kid, url, payload, accept, what, 200, 0, resp, res);
+}
+
 /* True when a response is the CA's badNonce problem (RFC 8555 §6.5), which a new nonce cures. */
 static bool acme_is_bad_nonce(const struct acme_http_resp *resp)
 {
