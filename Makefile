@@ -17,11 +17,17 @@ CPPFLAGS_ALL := -D_GNU_SOURCE -Iengine -Idb -Ifcgi $(PKG_CFLAGS)
 CFLAGS_ALL   := -std=c17 $(WARN) -g -fPIE
 LDLIBS_ALL   := $(PKG_LIBS) -lfcgi -lpthread
 
-# Two builds side by side: release (build/) and sanitized (build/asan/).
+# Builds side by side: release (build/), sanitized (build/asan/), and the libFuzzer
+# drivers with everything they link built by clang (build/fuzz/).
 VARIANT ?= release
 ifeq ($(VARIANT),asan)
   OUT     := build/asan
   OPTFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(VARIANT),fuzz)
+  OUT     := build/fuzz
+  CC      := clang
+  OPTFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=undefined
 else
   OUT     := build
   OPTFLAGS := -O2
@@ -34,6 +40,7 @@ WORKER_SRC := $(wildcard engine/worker/*.c)
 CLI_SRC    := $(wildcard engine/cli/*.c)
 ALPN_SRC   := $(wildcard engine/alpn/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+FUZZ_SRC   := $(filter-out tests/fuzz/fuzz_common.c,$(wildcard tests/fuzz/fuzz_*.c))
 
 obj = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 
@@ -41,8 +48,9 @@ ENGINE_LIB := $(OUT)/lib/libcmengine.a
 DB_LIB     := $(OUT)/lib/libcmdb.a
 BINS       := $(OUT)/bin/certmill-fcgi $(OUT)/bin/certmill-worker $(OUT)/bin/certmill $(OUT)/bin/certmill-alpn
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRC))
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all asan unit test up down run bench fuzz install clean deps
+.PHONY: all asan unit test up down run bench fuzz fuzz-bins fuzz-replay install clean deps
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -103,6 +111,13 @@ $(OUT)/tests/%: tests/unit/%.c $(FCGI_LIBOBJ) $(WORKER_LIBOBJ) $(ALPN_LIBOBJ) $(
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS_ALL) $(OPTFLAGS) -Wno-missing-prototypes -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS_ALL) $(LDFLAGS)
 
+# libFuzzer drivers (VARIANT=fuzz): tests/fuzz/fuzz_*.c with the fcgi, db and engine objects.
+$(OUT)/fuzz/%: tests/fuzz/%.c $(OUT)/obj/tests/fuzz/fuzz_common.o $(FCGI_LIBOBJ) $(DB_LIB) $(ENGINE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) -Itests/fuzz $(CFLAGS_ALL) $(OPTFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_ALL) $(LDFLAGS)
+
+fuzz-bins: $(FUZZ_BINS)
+
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; (cd tests/unit && ../../$$t); done
 
@@ -115,6 +130,7 @@ asan:
 # make test: install what is missing, sanitized build, unit tests, integration tests on a private stack.
 test: deps
 	$(MAKE) VARIANT=asan all unit
+	$(MAKE) fuzz-replay
 	$(MAKE) all
 	scripts/test.sh
 
@@ -130,8 +146,17 @@ run: up
 bench: deps all
 	@echo "make bench: not implemented yet (issue 7)"; exit 1
 
-fuzz:
-	@echo "make fuzz: not implemented yet (issue 6)"; exit 1
+# make fuzz [FUZZ_SECONDS=60]: each driver fuzzes that long from its committed corpus;
+# new inputs go to var/fuzz/NAME/, crashes to var/fuzz/crashes/. make fuzz-replay (part of
+# make test) runs every committed corpus input once through its driver.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(MAKE) VARIANT=fuzz fuzz-bins
+	scripts/fuzz.sh run $(FUZZ_SECONDS)
+
+fuzz-replay:
+	$(MAKE) VARIANT=fuzz fuzz-bins
+	scripts/fuzz.sh replay
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)

@@ -176,7 +176,7 @@ bool ip_reverse_name(const struct ip_addr *ip, char *dst, size_t dstlen)
         dst[at++] = hex[ip->bytes[i] >> 4];
         dst[at++] = '.';
     }
-    snprintf(dst + at, dstlen - at, "%s", IP_V6_SUFFIX + 1);
+    snprintf(dst + at, dstlen - at, "%s", &IP_V6_SUFFIX[1]); /* without its leading dot */
     return true;
 }
 
