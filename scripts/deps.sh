@@ -8,11 +8,12 @@
 #        CM_DEPS_VERBOSE=1 scripts/deps.sh   (also say when nothing is missing)
 set -euo pipefail
 
-# Build dependencies of the C code (compiler, libraries, unit-test framework), and
+# Build dependencies of the C code (compiler, libraries, unit-test framework; clang
+# with its sanitizer and libFuzzer runtimes, libclang-rt-14-dev, for tests/fuzz), and
 # publicsuffix: the Public Suffix List libpsl reads at run time (registered domains of
 # the CA rate-limit budget; libpsl's built-in copy is only the fallback).
 build_pkgs=(
-    gcc make pkg-config clang
+    gcc make pkg-config clang libclang-rt-14-dev
     libssl-dev libcurl4-openssl-dev libpq-dev libjansson-dev libfcgi-dev
     libidn2-dev libpsl-dev libldns-dev libcmocka-dev
     publicsuffix
