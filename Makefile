@@ -50,7 +50,7 @@ BINS       := $(OUT)/bin/certmill-fcgi $(OUT)/bin/certmill-worker $(OUT)/bin/cer
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRC))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all asan unit test up down run bench fuzz fuzz-bins fuzz-replay install clean deps
+.PHONY: all asan unit test up down run bench fuzz fuzz-bins fuzz-replay valgrind install clean deps
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -157,6 +157,16 @@ fuzz: deps
 fuzz-replay:
 	$(MAKE) VARIANT=fuzz fuzz-bins
 	scripts/fuzz.sh replay
+
+# make valgrind [VALGRIND_TESTS=EXPR]: certmill-fcgi and the workers of a private stack
+# (ports 29000-29015, var/valgrind) run the release build under valgrind's memcheck
+# while the integration tests chosen by the pytest -k EXPR run (empty: all of them;
+# memcheck is 20-50 times slower, so the default is a broad subset); any error or
+# definitely lost block fails.
+VALGRIND_TESTS ?= issuance or api_validation or api_tenancy or challenges or dns01 or revoke or customer_csr or ca_failover
+valgrind: deps all
+	CM_VALGRIND=1 CM_BIN_DIR=$(CURDIR)/build/bin CM_STACK_DIR=$(CURDIR)/var/valgrind CM_PORT_BASE=29000 \
+	  CM_TEST_TIMEOUT=5400 scripts/test.sh $(if $(VALGRIND_TESTS),-k "$(VALGRIND_TESTS)")
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)

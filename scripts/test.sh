@@ -13,9 +13,9 @@ cd "$repo"
 
 # Own state dir, ports and binaries: runs beside a `make up` stack (CM_PORT_BASE
 # moves the ports, for two test runs side by side).
-export CM_STACK_DIR=$repo/var/test
+export CM_STACK_DIR=${CM_STACK_DIR:-$repo/var/test}
 export CM_PORT_BASE=${CM_PORT_BASE:-28000}
-export CM_BIN_DIR=$repo/build/asan/bin
+export CM_BIN_DIR=${CM_BIN_DIR:-$repo/build/asan/bin}
 export CM_WORKERS=${CM_WORKERS:-2}
 export CM_PEBBLE_NOSLEEP=${CM_PEBBLE_NOSLEEP:-1}
 # Short leases so the worker-kill test waits seconds, not a minute, for the takeover.
@@ -97,6 +97,29 @@ done
 if ((bad)); then
     echo "test: FAILED: sanitizer reports found (logs in $logdir)"
     ((rc)) || rc=1
+fi
+# Under valgrind (CM_VALGRIND=1) each log of memcheck stays empty unless it found an
+# error or a definitely lost block.
+if [[ "${CM_VALGRIND:-0}" == 1 ]]; then
+    vg=0
+    for f in "$logdir"/valgrind-*.log; do
+        [[ -f "$f" ]] || continue
+        vg=$((vg + 1))
+        if [[ -s "$f" ]]; then
+            bad=1
+            echo "test: valgrind report in $f:"
+            head -n 200 "$f"
+        fi
+    done
+    if ((vg == 0)); then
+        echo "test: FAILED: CM_VALGRIND=1 but no valgrind log was written"
+        ((rc)) || rc=1
+    elif ((bad)); then
+        echo "test: FAILED: valgrind found errors or leaks (logs in $logdir)"
+        ((rc)) || rc=1
+    else
+        echo "test: valgrind: $vg processes, no error, nothing definitely lost"
+    fi
 fi
 
 if ((rc)); then
