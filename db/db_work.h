@@ -31,6 +31,8 @@ enum db_rc db_job_reschedule(struct db *db, const struct db_job *job, long delay
                              const char *last_error);
 /* (tx) Removes the job: the order reached a final state. */
 enum db_rc db_job_delete(struct db *db, const struct db_job *job);
+/* Extends the lease of a claim that still holds (same owner and fence); DB_NOTFOUND when it does not. */
+enum db_rc db_job_extend(struct db *db, long long id, long long fence, const char *owner, int lease_seconds);
 /* Gives the job back without counting a try (worker stopping). */
 enum db_rc db_job_release(struct db *db, const struct db_job *job);
 

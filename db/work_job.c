@@ -142,3 +142,17 @@ bool db_job_wait(struct db *db, long timeout_ms)
     }
     return got;
 }
+
+/* Extends a lease still held by this claim (owner and fence unchanged); DB_NOTFOUND when it is not. */
+enum db_rc db_job_extend(struct db *db, long long id, long long fence, const char *owner, int lease_seconds)
+{
+    char sid[24], sfence[24], lease[16];
+    snprintf(sid, sizeof sid, "%lld", id);
+    snprintf(sfence, sizeof sfence, "%lld", fence);
+    snprintf(lease, sizeof lease, "%d", lease_seconds);
+    const char *p[] = { sid, sfence, owner, lease };
+    return db_command(db,
+                      "UPDATE jobs SET lease_until = now() + make_interval(secs => $4::int)"
+                      " WHERE id = $1::bigint AND fence = $2::bigint AND lease_owner = $3",
+                      4, p, NULL, NULL, true);
+}

@@ -1,4 +1,5 @@
 /* certmill-worker — claims due steps from PostgreSQL and advances orders one step at a time. */
+#include "heartbeat.h"
 #include "wdns.h"
 #include "worker.h"
 
@@ -137,10 +138,12 @@ int main(int argc, char **argv)
     }
     w.db = worker_connect(w.cfg);
     if (w.db) {
+        w.hb = heartbeat_start(w.cfg->db_conninfo, w.id, w.cfg->lease_seconds);
         log_info("worker %s started", w.id);
         worker_loop(&w);
     }
     log_info("worker %s stopping", w.id);
+    heartbeat_stop(w.hb);
     db_close(w.db);
     wdns_free(&w);
     worker_cas_free(&w);

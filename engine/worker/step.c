@@ -1,6 +1,8 @@
 /* step — running one claimed step: load, dispatch, and the common ways a step ends. */
 #include "step.h"
 
+#include "heartbeat.h"
+
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "crypto/key.h"
@@ -398,10 +400,12 @@ bool worker_run_one(struct worker *w)
     if (rc != DB_OK)
         return false;
     acme_result_init(&s.res);
+    heartbeat_hold(w->hb, s.job.id, s.job.fence);
     if (strcmp(s.job.kind, "revoke") == 0)
         step_revoke_run(&s);
     else
         step_order_run(&s);
+    heartbeat_release(w->hb);
     json_decref(s.order);
     json_decref(s.authzs);
     json_decref(s.cert);

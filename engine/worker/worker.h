@@ -28,6 +28,7 @@ struct worker {
     struct worker_ca *cas;
     size_t n_cas;
     struct dns_ctx *dns;  /* resolvers and timeouts of [dns] (wdns.c) */
+    struct heartbeat *hb; /* keeps the lease of the running step (heartbeat.c); NULL: none */
 };
 
 /* Claims and performs one due step; false when nothing was due. */
