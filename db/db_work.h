@@ -52,7 +52,7 @@ struct db_order_blobs {
 /*
  * Reads an order for the worker: *order gets the row (id, tenant_id, status, step, domains,
  * challenge, key_type, ca, acme_order_url, finalize_url, cert_url, certificate_id,
- * dns_provider_id, allow_partial, step_age_s, failover_cas); *authzs its authorizations (id, url, domain, wildcard, status,
+ * dns_provider_id, allow_partial, step_age_s, failover_cas, new_order_sent); *authzs its authorizations (id, url, domain, wildcard, status,
  * challenge_type, challenge_url, token, key_authorization, responded, record_name,
  * record_value, record_target, record_zone, published, propagated, cleaned, poll_wait_ms: how long the CA's Retry-After still asks to wait); *blobs the sealed
  * certificate key and the customer's CSR (caller frees both).
@@ -76,6 +76,10 @@ enum db_rc db_work_order_restart(struct db *db, const char *order_id);
  * to. DB_NOTFOUND when the list is empty.
  */
 enum db_rc db_work_order_failover(struct db *db, const char *order_id, const json_t *entry, char **new_ca);
+/* Notes, committed at once, that newOrder is being sent for the order (sent), or was refused (not sent). */
+enum db_rc db_work_order_new_order_mark(struct db *db, const char *order_id, bool sent);
+/* DB_OK when another order already holds the CA order URL, DB_NOTFOUND when none does. */
+enum db_rc db_work_acme_order_taken(struct db *db, const char *order_id, const char *url);
 /* (tx) Records an authorization URL of the order (once). */
 enum db_rc db_work_authz_add(struct db *db, const char *order_id, const char *url);
 

@@ -17,7 +17,8 @@ enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **orde
     PGresult *res = db_exec(db,
                             "SELECT id, tenant_id, status, step, domains, challenge, key_type, ca, customer_ref,"
                             " acme_order_url, finalize_url, cert_url, certificate_id, dns_provider_id, allow_partial,"
-                            " extract(epoch FROM now() - step_since)::int AS step_age_s, failover_cas, key_sealed, csr_der"
+                            " extract(epoch FROM now() - step_since)::int AS step_age_s, failover_cas,"
+                            " new_order_sent_at IS NOT NULL AS new_order_sent, key_sealed, csr_der"
                             " FROM orders WHERE id = $1",
                             1, p, NULL, NULL, &rc);
     if (!res)
@@ -98,7 +99,8 @@ enum db_rc db_work_order_restart(struct db *db, const char *order_id)
         return rc;
     return db_command(db,
                          "UPDATE orders SET acme_order_url = NULL, finalize_url = NULL, cert_url = NULL,"
-                         " status = 'queued', step = 'new_order', updated_at = now() WHERE id = $1",
+                         " new_order_sent_at = NULL, status = 'queued', step = 'new_order', updated_at = now()"
+                         " WHERE id = $1",
                          1, p, NULL, NULL, true);
 }
 
@@ -118,6 +120,7 @@ enum db_rc db_work_order_failover(struct db *db, const char *order_id, const jso
                            "UPDATE orders SET ca = failover_cas[1], failover_cas = failover_cas[2:],"
                            " failovers = failovers || jsonb_build_array($2::jsonb),"
                            " acme_order_url = NULL, finalize_url = NULL, cert_url = NULL, problem = NULL,"
+                           " new_order_sent_at = NULL,"
                            " status = 'queued', step = 'preflight', updated_at = now()"
                            " WHERE id = $1 AND cardinality(failover_cas) > 0 RETURNING ca",
                            2, p, NULL, NULL, new_ca);
@@ -286,5 +289,25 @@ enum db_rc db_work_cert_store(struct db *db, const struct db_cert_new *c, char *
         free(*cert_id);
         *cert_id = NULL;
     }
+    return rc;
+}
+
+/* Notes that newOrder is about to be sent, or that the CA refused it (committed at once: it must survive a crash). */
+enum db_rc db_work_order_new_order_mark(struct db *db, const char *order_id, bool sent)
+{
+    const char *p[] = { order_id, sent ? "true" : "false" };
+    return db_command(db,
+                      "UPDATE orders SET new_order_sent_at = CASE WHEN $2::boolean THEN now() END WHERE id = $1", 2,
+                      p, NULL, NULL, true);
+}
+
+/* True (DB_OK) when another order of the tenant already holds this CA order URL; DB_NOTFOUND when none does. */
+enum db_rc db_work_acme_order_taken(struct db *db, const char *order_id, const char *url)
+{
+    const char *p[] = { order_id, url };
+    json_t *row = NULL;
+    enum db_rc rc = db_query_row(db, "SELECT id FROM orders WHERE acme_order_url = $2 AND id <> $1 LIMIT 1", 2, p,
+                                 NULL, NULL, &row);
+    json_decref(row);
     return rc;
 }

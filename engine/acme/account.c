@@ -108,3 +108,65 @@ done:
     acme_http_resp_free(&resp);
     return rc;
 }
+
+/* Reads one page of an orders list: its URLs appended to *urls (up to max), *next the rel="next" page or NULL. */
+static bool acme_orders_page(const struct acme_http_resp *resp, size_t max, char ***urls, size_t *n, char **next)
+{
+    json_t *root = resp->body.len ? json_loadb(resp->body.data, resp->body.len, 0, NULL) : NULL;
+    json_t *list = json_object_get(root, "orders");
+    bool ok = json_is_array(list);
+    for (size_t i = 0; ok && i < json_array_size(list) && *n < max; i++) {
+        const char *u = json_string_value(json_array_get(list, i));
+        if (u && acme_url_ok(u)) {
+            *urls = xrealloc(*urls, (*n + 1) * sizeof **urls);
+            (*urls)[(*n)++] = xstrdup(u);
+        }
+    }
+    json_decref(root);
+    *next = NULL;
+    if (ok && *n < max)
+        acme_link_rel(resp->links, resp->n_links, "next", next, 1);
+    return ok;
+}
+
+/* Lists the account's orders: the account object's "orders" URL, then its pages. */
+enum acme_rc acme_account_orders(struct acme_client *c, EVP_PKEY *key, const char *kid, size_t max, char ***urls,
+                                 size_t *n, struct acme_result *res)
+{
+    struct acme_http_resp resp;
+    acme_http_resp_init(&resp);
+    *urls = NULL;
+    *n = 0;
+    enum acme_rc rc = acme_kid_post(c, key, kid, kid, NULL, NULL, "account", true, &resp, res);
+    char *page = NULL;
+    if (rc == ACME_OK) {
+        json_t *root = resp.body.len ? json_loadb(resp.body.data, resp.body.len, 0, NULL) : NULL;
+        const char *u = json_string_value(json_object_get(root, "orders"));
+        if (u && acme_url_ok(u))
+            page = xstrdup(u);
+        else
+            rc = acme_fail(res, ACME_ERR_PROTOCOL, "account", kid, "the account has no orders URL");
+        json_decref(root);
+    }
+    /* Pages are followed while URLs are wanted, and never more than 100 (a loop of next links). */
+    for (int pages = 0; rc == ACME_OK && page && pages < 100; pages++) {
+        acme_http_resp_free(&resp);
+        acme_http_resp_init(&resp);
+        rc = acme_kid_post(c, key, kid, page, NULL, NULL, "orders", true, &resp, res);
+        char *next = NULL;
+        if (rc == ACME_OK && !acme_orders_page(&resp, max, urls, n, &next))
+            rc = acme_fail(res, ACME_ERR_PROTOCOL, "orders", page, "the answer is not an orders list");
+        free(page);
+        page = next;
+    }
+    free(page);
+    acme_http_resp_free(&resp);
+    if (rc != ACME_OK) {
+        for (size_t i = 0; i < *n; i++)
+            free((*urls)[i]);
+        free(*urls);
+        *urls = NULL;
+        *n = 0;
+    }
+    return rc;
+}

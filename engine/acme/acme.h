@@ -58,6 +58,8 @@ struct acme_order {
     size_t n_authz;
     char *finalize_url;
     char *certificate_url;    /* once valid */
+    char **identifiers;       /* the identifier values, as the CA lists them ("*.x" for a wildcard) */
+    size_t n_identifiers;
     struct acme_problem error;/* order's "error" field, when invalid */
 };
 
@@ -129,6 +131,13 @@ struct acme_order_opts {
 enum acme_rc acme_order_new_opts(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *const *names,
                                  size_t n, const struct acme_order_opts *opts, struct acme_order *out,
                                  struct acme_result *res);
+/*
+ * The order URLs the CA lists for the account kid (RFC 8555 §7.1.2.1: the account's
+ * "orders" URL, followed through its rel="next" pages; at most max URLs). *urls is the
+ * caller's (free each, then the array).
+ */
+enum acme_rc acme_account_orders(struct acme_client *c, EVP_PKEY *key, const char *kid, size_t max, char ***urls,
+                                 size_t *n, struct acme_result *res);
 /* POST-as-GET the order. */
 enum acme_rc acme_order_get(struct acme_client *c, EVP_PKEY *key, const char *kid, const char *url,
                             struct acme_order *out, struct acme_result *res);

@@ -20,10 +20,10 @@ static const char *acme_link_ws(const char *p, const char *end)
     return p;
 }
 
-/* True when the space-separated relation list [v, v+n) holds "alternate" (case ignored, RFC 8288 §2.1.1). */
-static bool acme_link_rel_alternate(const char *v, size_t n)
+/* True when the space-separated relation list [v, v+n) holds want (case ignored, RFC 8288 §2.1.1). */
+static bool acme_link_rel_has(const char *v, size_t n, const char *want)
 {
-    static const char want[] = "alternate";
+    size_t wlen = strlen(want);
     const char *p = v, *end = v + n;
     while (p < end) {
         while (p < end && *p == ' ')
@@ -31,7 +31,7 @@ static bool acme_link_rel_alternate(const char *v, size_t n)
         const char *w = p;
         while (p < end && *p != ' ')
             p++;
-        if ((size_t)(p - w) == sizeof want - 1 && strncasecmp(w, want, sizeof want - 1) == 0)
+        if ((size_t)(p - w) == wlen && strncasecmp(w, want, wlen) == 0)
             return true;
     }
     return false;
@@ -39,9 +39,9 @@ static bool acme_link_rel_alternate(const char *v, size_t n)
 
 /*
  * Reads the parameters of one link value from p (just past '>') up to the ',' that ends
- * it or the end; *is_alt tells whether one of them is rel=alternate. Returns where it stopped.
+ * it or the end; *is_alt tells whether one of them is rel=<rel>. Returns where it stopped.
  */
-static const char *acme_link_params(const char *p, const char *end, bool *is_alt)
+static const char *acme_link_params(const char *p, const char *end, const char *rel, bool *is_alt)
 {
     *is_alt = false;
     for (;;) {
@@ -75,17 +75,17 @@ static const char *acme_link_params(const char *p, const char *end, bool *is_alt
                 vallen = (size_t)(p - val);
             }
         }
-        if (namelen == 3 && strncasecmp(name, "rel", 3) == 0 && val && acme_link_rel_alternate(val, vallen))
+        if (namelen == 3 && strncasecmp(name, "rel", 3) == 0 && val && acme_link_rel_has(val, vallen, rel))
             *is_alt = true;
     }
 }
 
 /*
- * Collects the URLs of Link: <url>;rel="alternate" from raw Link header values (one header
+ * Collects the URLs of Link: <url>;rel="<rel>" from raw Link header values (one header
  * may hold several links, comma-separated); at most max of them, each a fresh string in out.
  * Only absolute http(s) URLs are kept. Returns how many were stored.
  */
-size_t acme_link_alternates(char *const *links, size_t n_links, char **out, size_t max)
+size_t acme_link_rel(char *const *links, size_t n_links, const char *rel, char **out, size_t max)
 {
     size_t n = 0;
     for (size_t i = 0; i < n_links && n < max; i++) {
@@ -101,7 +101,7 @@ size_t acme_link_alternates(char *const *links, size_t n_links, char **out, size
             if (!gt)
                 break;
             bool is_alt = false;
-            p = acme_link_params(gt + 1, end, &is_alt);
+            p = acme_link_params(gt + 1, end, rel, &is_alt);
             if (!p)
                 break;
             if (is_alt) {
@@ -114,6 +114,12 @@ size_t acme_link_alternates(char *const *links, size_t n_links, char **out, size
         }
     }
     return n;
+}
+
+/* The URLs of Link: <url>;rel="alternate" (alternate chains, RFC 8555 §7.4.2). */
+size_t acme_link_alternates(char *const *links, size_t n_links, char **out, size_t max)
+{
+    return acme_link_rel(links, n_links, "alternate", out, max);
 }
 
 /* Copies the first commonName of name into cn as UTF-8; false when none, empty, too long or holding a NUL. */

@@ -105,6 +105,8 @@ void acme_result_take_response(struct acme_result *res, const struct acme_http_r
 /* chain.c */
 /* URLs of Link: <url>;rel="alternate" in raw Link values, at most max (fresh strings); returns how many. */
 size_t acme_link_alternates(char *const *links, size_t n_links, char **out, size_t max);
+/* The same for any relation (e.g. "next" of a paged list). */
+size_t acme_link_rel(char *const *links, size_t n_links, const char *rel, char **out, size_t max);
 
 /* parse.c */
 /* True for an absolute https:// (or http://) URL of sane length without spaces or controls. */

@@ -214,6 +214,16 @@ bool acme_parse_order(const char *json, size_t len, struct acme_order *out)
         out->authz_urls[i] = xstrdup(u);
         out->n_authz++;
     }
+    /* The identifiers: what certmill compares when it looks for an order it lost (never trusted further). */
+    json_t *ids = json_object_get(root, "identifiers");
+    if (json_is_array(ids) && json_array_size(ids) <= PARSE_MAX_AUTHZ) {
+        out->identifiers = xcalloc(json_array_size(ids) + 1, sizeof *out->identifiers);
+        for (size_t i = 0; i < json_array_size(ids); i++) {
+            const char *v = json_string_value(json_object_get(json_array_get(ids, i), "value"));
+            if (v && strlen(v) <= 300)
+                out->identifiers[out->n_identifiers++] = xstrdup(v);
+        }
+    }
     ok = true;
 done:
     json_decref(root);
@@ -289,6 +299,9 @@ void acme_order_free(struct acme_order *o)
     for (size_t i = 0; i < o->n_authz; i++)
         free(o->authz_urls[i]);
     free(o->authz_urls);
+    for (size_t i = 0; i < o->n_identifiers; i++)
+        free(o->identifiers[i]);
+    free(o->identifiers);
     free(o->finalize_url);
     free(o->certificate_url);
     acme_problem_free(&o->error);

@@ -95,6 +95,8 @@ enum db_rc step_event_cert(struct step *s, const char *type, const char *cert_id
 /* Checks every name before the CA is involved (step_preflight.c). */
 enum step_rc step_preflight(struct step *s);
 enum step_rc step_new_order(struct step *s);
+/* A newOrder whose answer was lost: finds that CA order among the account's (step_adopt.c); true with *out. */
+bool step_adopt_lost_order(struct step *s, struct acme_order *out);
 enum step_rc step_authorize(struct step *s);
 enum step_rc step_validate(struct step *s);
 enum step_rc step_finalize(struct step *s);

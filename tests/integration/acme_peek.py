@@ -47,13 +47,18 @@ class Client:
         return requests.head(self.dir["newNonce"], verify=self.verify, timeout=10).headers["Replay-Nonce"]
 
     def post_as_get(self, key, kid, url):
+        return self.post(key, kid, url, None)
+
+    def post(self, key, kid, url, payload):
+        """A signed POST of payload (a JSON value; None: POST-as-GET) with the account key."""
+        pl = "" if payload is None else b64u(json.dumps(payload).encode())
         for _ in range(10):  # Pebble rejects some nonces on purpose
             protected = {"alg": "ES256", "kid": kid, "nonce": self.nonce(), "url": url}
             p64 = b64u(json.dumps(protected).encode())
-            der = key.sign(f"{p64}.".encode(), ec.ECDSA(hashes.SHA256()))
+            der = key.sign(f"{p64}.{pl}".encode(), ec.ECDSA(hashes.SHA256()))
             r, s = decode_dss_signature(der)
             sig = r.to_bytes(32, "big") + s.to_bytes(32, "big")
-            body = json.dumps({"protected": p64, "payload": "", "signature": b64u(sig)})
+            body = json.dumps({"protected": p64, "payload": pl, "signature": b64u(sig)})
             resp = requests.post(url, data=body, headers={"Content-Type": "application/jose+json"},
                                  verify=self.verify, timeout=10)
             if resp.status_code == 400 and "badNonce" in resp.text:
@@ -68,6 +73,10 @@ def account_orders(db, stack, tenant_id):
     c = Client(stack)
     acct = c.post_as_get(key, kid, kid)
     assert acct.status_code == 200, acct.text
-    orders = c.post_as_get(key, kid, acct.json()["orders"])
-    assert orders.status_code == 200, orders.text
-    return orders.json()["orders"]
+    url, out = acct.json()["orders"], []
+    while url:  # the list comes in pages linked with rel="next" (RFC 8555 §7.1.2.1)
+        page = c.post_as_get(key, kid, url)
+        assert page.status_code == 200, page.text
+        out += page.json()["orders"]
+        url = page.links.get("next", {}).get("url")
+    return out
