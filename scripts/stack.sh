@@ -9,6 +9,8 @@
 #        scripts/stack.sh start-worker N | stop-worker N | kill-worker N
 #        scripts/stack.sh restart-pebble   (a new Pebble forgets accounts and
 #                                           orders, and has a new root)
+#        scripts/stack.sh stop-pebble | start-pebble | stop-postgres | start-postgres
+#                                          (outages for the reliability tests)
 #
 # Environment (defaults in brackets):
 #   CM_STACK_DIR      state, logs, pid files       [$repo/var/stack]
@@ -1344,6 +1346,22 @@ cmd_restart_pebble() {
     pebble_start
 }
 
+# Outages for the reliability tests: Pebble or PostgreSQL stopped, then started again
+# (a new Pebble forgets its accounts and orders; PostgreSQL keeps its data).
+cmd_stop_pebble() {
+    stop_pidfile pebble "$RUNDIR/pebble.pid" pebble 10
+}
+cmd_start_pebble() {
+    [[ -s "$DIR/pebble/pebble-config.json" ]] || die "no Pebble of $DIR: run 'stack.sh up' first"
+    pebble_start
+}
+cmd_stop_postgres() {
+    pg_stop
+}
+cmd_start_postgres() {
+    pg_start
+}
+
 # ---------------------------------------------------------------- main
 
 case "${1:-}" in
@@ -1354,6 +1372,10 @@ start-worker) cmd_start_worker "${2:-}" ;;
 stop-worker) cmd_stop_worker "${2:-}" ;;
 kill-worker) cmd_kill_worker "${2:-}" ;;
 restart-pebble) cmd_restart_pebble ;;
+stop-pebble) cmd_stop_pebble ;;
+start-pebble) cmd_start_pebble ;;
+stop-postgres) cmd_stop_postgres ;;
+start-postgres) cmd_start_postgres ;;
 *)
     sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0" >&2
     exit 2

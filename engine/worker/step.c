@@ -125,6 +125,12 @@ enum step_rc step_acme_failure(struct step *s, enum acme_rc rc, const char *what
         s->problem = step_problem("ca_unreachable", detail, true, NULL);
         return STEP_RC_RETRY;
     case ACME_ERR_PROTOCOL:
+        if (s->res.http_status == 404 && strcmp(what, "newOrder") != 0 && strcmp(what, "newAccount") != 0) {
+            /* A CA restarted without its orders may answer 404 without a problem document (Pebble does). */
+            snprintf(detail, sizeof detail, "%s: the CA no longer knows this object (HTTP 404)", what);
+            s->problem = step_problem("ca_order_lost", detail, true, NULL);
+            return STEP_RC_RESTART;
+        }
         snprintf(detail, sizeof detail, "%s: the CA's answer was not valid ACME: %s", what,
                  log_safe(safe, sizeof safe, s->res.error));
         s->problem = step_problem("ca_protocol_error", detail, true, NULL);
