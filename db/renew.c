@@ -167,8 +167,8 @@ static enum db_rc db_renew_now_tx(struct db *db, const char *tenant_id, const ch
     if (rc == DB_OK)
         rc = db_command(db,
                         "UPDATE certificates SET renew_retry_at = NULL,"
-                        " renew_at = CASE WHEN auto_renew THEN now() + interval '1 day' END WHERE id = $2",
-                        2, p, NULL, NULL, true);
+                        " renew_at = CASE WHEN auto_renew THEN now() + interval '1 day' END WHERE id = $1",
+                        1, &p[1], NULL, NULL, true);
     return rc;
 }
 
