@@ -163,18 +163,31 @@ def test_renew_now(stack, api, db, new_tenant):
 
 
 def test_renew_now_conflict_while_in_progress(api, db):
-    """A renewal order held back (its job not yet due) is in progress: 409 names it."""
+    """A renewal order that waits for the panel (a manual dns-01 order for a name never
+    validated, so no authorization can be reused) is in progress: 409 names it, and no
+    second order is made."""
     _, cert = issued_cert(api, {"domains": [unique_name("busy")]})
-    r = api.post(f"/v1/certificates/{cert['id']}/renew")
+    r = api.post("/v1/orders", {"domains": [label("held")], "challenge": "dns-01"})
     assert r.status_code == 202, r.text
-    db.cursor().execute("UPDATE jobs SET due_at = now() + interval '1 hour' WHERE order_id = %s", (r.json()["id"],))
-    if api.get(f"/v1/orders/{r.json()['id']}").json()["status"] in ("issued", "failed"):
-        return  # the worker was faster than the hold; test_renew_now covers the outcome
+    held = api.wait_order(r.json()["id"], until=("action_required", "failed", "issued"), timeout=60)
+    assert held["status"] == "action_required", held
+    # the certificate's renewal is that order (as the scheduler links it)
+    db.cursor().execute("UPDATE certificates SET renewal_order_id = %s WHERE id = %s", (held["id"], cert["id"]))
     again = api.post(f"/v1/certificates/{cert['id']}/renew")
     assert again.status_code == 409, again.text
-    assert again.json()["code"] == "renewal_in_progress" and again.json()["order_id"] == r.json()["id"]
-    db.cursor().execute("UPDATE jobs SET due_at = now() WHERE order_id = %s", (r.json()["id"],))
-    assert api.wait_order(r.json()["id"], timeout=120)["status"] == "issued"
+    p = again.json()
+    assert p["code"] == "renewal_in_progress" and p["order_id"] == held["id"] and held["id"] in p["detail"], p
+    assert renewal_orders(db, cert["id"]) == []
+    # made due meanwhile, the scheduler only looks: still no order, the next look set
+    make_due(db, cert["id"])
+    cur = db.cursor()
+
+    def looked():
+        cur.execute("SELECT renew_at > now() FROM certificates WHERE id = %s", (cert["id"],))
+        return cur.fetchone()[0]
+    wait_for(looked, what="the scheduler to look at the certificate")
+    assert renewal_orders(db, cert["id"]) == []
+    assert api.get(f"/v1/certificates/{cert['id']}").json()["renewal_order_id"] == held["id"]
 
 
 def test_delete_stops_renewing(api, db):
