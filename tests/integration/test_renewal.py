@@ -177,6 +177,7 @@ def test_renew_now_conflict_while_in_progress(api, db):
     assert again.status_code == 409, again.text
     p = again.json()
     assert p["code"] == "renewal_in_progress" and p["order_id"] == held["id"] and held["id"] in p["detail"], p
+    assert again.headers["Content-Type"].startswith("application/problem+json")
     assert renewal_orders(db, cert["id"]) == []
     # made due meanwhile, the scheduler only looks: still no order, the next look set
     make_due(db, cert["id"])
