@@ -46,11 +46,11 @@ enum db_rc db_renew_claim(struct db *db, json_t **row)
         "WITH due AS (SELECT id FROM certificates WHERE renew_at <= now() ORDER BY renew_at LIMIT 1"
         "   FOR UPDATE SKIP LOCKED)"
         " SELECT c.id, c.tenant_id, c.status, c.auto_renew, c.domains,"
-        " extract(epoch FROM c.not_before)::bigint AS not_before_s,"
-        " extract(epoch FROM c.not_after)::bigint AS not_after_s,"
-        " extract(epoch FROM c.expiring_event_at)::bigint AS expiring_event_s, c.renew_failures,"
-        " extract(epoch FROM c.renew_retry_at)::bigint AS renew_retry_s, c.renewal_order_id,"
-        " r.status AS renewal_status, extract(epoch FROM now())::bigint AS now_s"
+        " floor(extract(epoch FROM c.not_before))::bigint AS not_before_s,"
+        " floor(extract(epoch FROM c.not_after))::bigint AS not_after_s,"
+        " floor(extract(epoch FROM c.expiring_event_at))::bigint AS expiring_event_s, c.renew_failures,"
+        " floor(extract(epoch FROM c.renew_retry_at))::bigint AS renew_retry_s, c.renewal_order_id,"
+        " r.status AS renewal_status, floor(extract(epoch FROM now()))::bigint AS now_s"
         " FROM due JOIN certificates c ON c.id = due.id LEFT JOIN orders r ON r.id = c.renewal_order_id";
     return db_query_row(db, sql, 0, NULL, NULL, NULL, row);
 }
@@ -90,10 +90,10 @@ enum db_rc db_renew_next_due(struct db *db, long *ms)
 enum db_rc db_renew_failed_load(struct db *db, const char *order_id, json_t **row)
 {
     static const char sql[] =
-        "SELECT c.id, c.auto_renew, extract(epoch FROM c.not_before)::bigint AS not_before_s,"
-        " extract(epoch FROM c.not_after)::bigint AS not_after_s,"
-        " extract(epoch FROM c.expiring_event_at)::bigint AS expiring_event_s, c.renew_failures,"
-        " extract(epoch FROM now())::bigint AS now_s"
+        "SELECT c.id, c.auto_renew, floor(extract(epoch FROM c.not_before))::bigint AS not_before_s,"
+        " floor(extract(epoch FROM c.not_after))::bigint AS not_after_s,"
+        " floor(extract(epoch FROM c.expiring_event_at))::bigint AS expiring_event_s, c.renew_failures,"
+        " floor(extract(epoch FROM now()))::bigint AS now_s"
         " FROM certificates c WHERE c.renewal_order_id = $1 AND c.superseded_by IS NULL FOR UPDATE";
     const char *p[] = { order_id };
     return db_query_row(db, sql, 1, p, NULL, NULL, row);
