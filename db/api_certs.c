@@ -10,7 +10,8 @@
 
 #define DB_API_CERT_COLS                                                                                    \
     "c.id, c.order_id, c.domains, c.serial, c.not_before, c.not_after, c.status, c.ca, c.key_type,"    \
-    " c.revoke_reason, c.revoke_requested_at, c.revoked_at, c.revoke_problem"
+    " c.revoke_reason, c.revoke_requested_at, c.revoked_at, c.revoke_problem,"                          \
+    " c.auto_renew, c.renew_at, c.renewal_order_id, c.superseded_by"
 
 /* Reads one certificate with its PEM text. */
 enum db_rc db_api_cert_get(struct db *db, const char *tenant_id, const char *id, json_t **out)

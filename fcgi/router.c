@@ -3,6 +3,7 @@
 
 #include "base/xalloc.h"
 #include "ca_credentials.h"
+#include "cert_renew.h"
 #include "certificates.h"
 #include "challenge.h"
 #include "dns_providers.h"
@@ -26,6 +27,8 @@ static const struct fcgi_route fcgi_route_table[] = {
     { "GET", "/v1/certificates/{id}", fcgi_certs_get, true, false },
     { "GET", "/v1/certificates/{id}/key", fcgi_certs_key, true, false },
     { "POST", "/v1/certificates/{id}/revoke", fcgi_certs_revoke, true, false },
+    { "POST", "/v1/certificates/{id}/renew", fcgi_cert_renew, true, false },
+    { "DELETE", "/v1/certificates/{id}", fcgi_cert_renew_stop, true, false },
     { "POST", "/v1/dns-providers", fcgi_dns_providers_create, true, true },
     { "GET", "/v1/dns-providers", fcgi_dns_providers_list, true, false },
     { "GET", "/v1/dns-providers/{id}", fcgi_dns_providers_get, true, false },

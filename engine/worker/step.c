@@ -1,5 +1,6 @@
 /* step — running one claimed step: load, dispatch, and the common ways a step ends. */
 #include "step.h"
+#include "renew.h"
 
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -274,6 +275,9 @@ enum step_rc step_tx_fail(struct step *s)
     enum db_rc rc = db_work_order_state(db, s->order_id, "failed", step_order_str(s, "step"), s->problem);
     if (rc == DB_OK)
         rc = step_event_order(s, "order.failed", "failed", s->problem);
+    /* A failed renewal keeps its certificate: the next attempt backs off. */
+    if (rc == DB_OK)
+        rc = renew_order_failed(s);
     if (rc == DB_OK)
         rc = db_job_delete(db, &s->job);
     if (rc == DB_OK)

@@ -63,6 +63,8 @@ static const struct {
     { FCGI_PROB_PROVIDER_IN_USE, "provider_in_use", 409, "Provider in use", false },
     { FCGI_PROB_ORDER_NOT_WAITING, "order_not_waiting", 409, "Order not waiting", false },
     { FCGI_PROB_ALREADY_REVOKED, "already_revoked", 409, "Already revoked", false },
+    { FCGI_PROB_RENEWAL_IN_PROGRESS, "renewal_in_progress", 409, "Renewal in progress", false },
+    { FCGI_PROB_CERTIFICATE_SUPERSEDED, "certificate_superseded", 409, "Certificate superseded", false },
     { FCGI_PROB_SERVICE_UNAVAILABLE, "service_unavailable", 503, "Service Unavailable", true },
     { FCGI_PROB_INTERNAL, "internal", 500, "Internal Server Error", false },
 };
