@@ -69,7 +69,10 @@ static void worker_loop(struct worker *w)
                 continue;
             }
         }
-        if (!worker_run_one(w) && !worker_stop)
+        /* Webhook deliveries take turns with order steps, so neither starves the other. */
+        bool stepped = worker_run_one(w);
+        bool sent = !worker_stop && worker_webhook_run_one(w);
+        if (!stepped && !sent && !worker_stop)
             worker_idle(w);
     }
 }
