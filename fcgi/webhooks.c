@@ -242,7 +242,8 @@ void fcgi_webhooks_get(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_r
     if (!db)
         return;
     json_t *o = NULL;
-    fcgi_wh_answer(resp, db_api_webhook_get(db, req->tenant_id, req->params[0], &o), o);
+    enum db_rc rc = db_api_webhook_get(db, req->tenant_id, req->params[0], &o);
+    fcgi_wh_answer(resp, rc, o);
 }
 
 /* Changes url, events, description or enabled. */
@@ -268,7 +269,8 @@ void fcgi_webhooks_update(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcg
     if (!db)
         goto out;
     json_t *o = NULL;
-    fcgi_wh_answer(resp, db_api_webhook_update(db, req->tenant_id, req->params[0], &in.f, &o), o);
+    enum db_rc rc = db_api_webhook_update(db, req->tenant_id, req->params[0], &in.f, &o);
+    fcgi_wh_answer(resp, rc, o);
 out:
     json_decref(body);
 }
