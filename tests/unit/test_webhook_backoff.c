@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "worker.h"
+#include "worker/worker.h"
 
 /* Each delay lies in [base * 4^(n-1), 1.2 times that], and never past 6 h (+20%). */
 static void test_schedule(void **state)
