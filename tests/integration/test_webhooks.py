@@ -5,12 +5,14 @@ receiver that behaves differently (acknowledges, fails three times, redirects). 
 [webhooks] allows 127.0.0.0/8 and starts retries 200 ms apart (retry_base_ms = 200)."""
 
 import json
+import os
+import re
 import time
 import uuid
 
 import pytest
 
-from conftest import unique_name
+from conftest import REPO, unique_name
 from webhook_receiver import Receiver, verify
 
 
@@ -245,3 +247,41 @@ def test_webhook_crud_and_tenancy(new_tenant, receiver):
     assert api.s.delete(api.base + f"/v1/webhooks/{hid}", headers=api._h(None), timeout=30).status_code == 204
     assert api.get(f"/v1/webhooks/{hid}").status_code == 404
     assert api.get("/v1/webhooks").json()["data"] == []
+
+
+def docs_python_verifier():
+    """The verify_webhook function of docs/webhooks.md's Python example, as a panel would copy it."""
+    with open(os.path.join(REPO, "docs", "webhooks.md"), encoding="utf-8") as f:
+        md = f.read()
+    code = next(b for b in re.findall(r"```python\n(.*?)```", md, re.S) if "def verify_webhook" in b)
+    ns = {}
+    exec(compile(code, "docs/webhooks.md", "exec"), ns)
+    return ns["verify_webhook"]
+
+
+def test_docs_python_example_verifies_real_deliveries(issued, receiver):
+    verify_webhook = docs_python_verifier()
+    hook, path = issued["hooks"]["flaky"], issued["paths"]["flaky"]
+    got = receiver.wait(path, 1)
+    for _, h, b in got:
+        assert verify_webhook(hook["secret"], h, b)
+        assert not verify_webhook(hook["secret"], h, b.replace(b"issued", b"revoked"))
+        assert not verify_webhook(issued["hooks"]["ok"]["secret"], h, b)
+
+
+def test_answers_have_the_documented_members(issued):
+    """Webhook, WebhookWithSecret, Delivery and EventList as docs/openapi.json lists them."""
+    from test_api_docs import assert_shape
+    with open(os.path.join(REPO, "docs", "openapi.json"), encoding="utf-8") as f:
+        doc = json.load(f)
+    api, hook = issued["api"], issued["hooks"]["ok"]
+    assert_shape(doc, "WebhookWithSecret", hook)
+    assert_shape(doc, "Webhook", api.get(f"/v1/webhooks/{hook['id']}").json())
+    page = api.get("/v1/webhooks?limit=1").json()
+    assert_shape(doc, "WebhookList", page)
+    d = api.get(f"/v1/webhooks/{hook['id']}/deliveries").json()
+    assert_shape(doc, "DeliveryList", d)
+    assert_shape(doc, "Delivery", d["data"][0])
+    ev = api.get("/v1/events").json()
+    assert_shape(doc, "EventList", ev)
+    assert_shape(doc, "Event", ev["data"][0])
