@@ -120,7 +120,10 @@ bool worker_webhook_run_one(struct worker *w)
 {
     struct db_delivery d;
     int lease_s = (int)(w->cfg->webhook_timeout_ms / 1000) + 30;
-    if (db_delivery_claim(w->db, lease_s, &d) != DB_OK)
+    enum db_rc rc = db_delivery_claim(w->db, lease_s, &d);
+    if (rc == DB_UNAVAILABLE)
+        log_warn("webhooks: cannot claim a due delivery (database error; it is due again after its claim expires)");
+    if (rc != DB_OK)
         return false;
     worker_webhook_send(w, &d);
     db_delivery_free(&d);
