@@ -51,6 +51,11 @@ static const struct fcgi_problem_info fcgi_problems[FCGI_PROB_COUNT] = {
                                             "a setting of the DNS provider is missing or wrong", false },
     [FCGI_PROB_PROVIDER_TEST_FAILED] = { "provider_test_failed", 422, "Provider test failed",
                                          "the DNS provider could not publish and remove the test record", false },
+    [FCGI_PROB_WEBHOOK_DESTINATION_REFUSED] = { "webhook_destination_refused", 422, "Webhook destination refused",
+                                                "the webhook URL's host resolves to a loopback, private, link-local, "
+                                                "CGNAT, metadata or otherwise non-public address the operator does "
+                                                "not allow",
+                                                false },
     [FCGI_PROB_BODY_TOO_LARGE] = { "body_too_large", 413, "Content Too Large",
                                    "the request body is larger than allowed", false },
     [FCGI_PROB_UNSUPPORTED_MEDIA_TYPE] = { "unsupported_media_type", 415, "Unsupported Media Type",

@@ -7,11 +7,13 @@
 #include "certificates.h"
 #include "challenge.h"
 #include "dns_providers.h"
+#include "events.h"
 #include "health.h"
 #include "openapi.h"
 #include "order_continue.h"
 #include "order_log.h"
 #include "orders.h"
+#include "webhooks.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +40,15 @@ static const struct fcgi_route fcgi_route_table[] = {
     { "GET", "/v1/ca-credentials", fcgi_ca_credentials_list, true, false },
     { "GET", "/v1/ca-credentials/{ca}", fcgi_ca_credentials_get, true, false },
     { "DELETE", "/v1/ca-credentials/{ca}", fcgi_ca_credentials_delete, true, false },
+    { "GET", "/v1/events", fcgi_events_list, true, false },
+    { "POST", "/v1/webhooks", fcgi_webhooks_create, true, true },
+    { "GET", "/v1/webhooks", fcgi_webhooks_list, true, false },
+    { "GET", "/v1/webhooks/{id}", fcgi_webhooks_get, true, false },
+    { "PATCH", "/v1/webhooks/{id}", fcgi_webhooks_update, true, true },
+    { "DELETE", "/v1/webhooks/{id}", fcgi_webhooks_delete, true, false },
+    { "POST", "/v1/webhooks/{id}/rotate-secret", fcgi_webhooks_rotate, true, false },
+    { "GET", "/v1/webhooks/{id}/deliveries", fcgi_webhook_deliveries_list, true, false },
+    { "POST", "/v1/webhooks/{id}/deliveries/{did}/retry", fcgi_webhook_delivery_retry, true, false },
     { "GET", "/v1/openapi.json", fcgi_openapi_get, false, false },
     { "GET", "/.well-known/acme-challenge/{token}", fcgi_challenge_get, false, false },
     { "GET", "/healthz", fcgi_health_live, false, false },

@@ -92,7 +92,10 @@ static void worker_loop(struct worker *w)
             /* A full batch leaves more due: the next pass comes after one step, not a whole interval. */
             next_pass = worker_now_ms() + (n == WORKER_RENEW_BATCH ? 0 : w->cfg->poll_interval_ms);
         }
-        if (!worker_run_one(w) && !renewed && !worker_stop) {
+        /* Webhook deliveries take turns with order steps, so neither starves the other. */
+        bool stepped = worker_run_one(w);
+        bool sent = !worker_stop && worker_webhook_run_one(w);
+        if (!stepped && !sent && !renewed && !worker_stop) {
             worker_idle(w);
             next_pass = 0; /* woken: a certificate may have fallen due */
         }

@@ -30,6 +30,10 @@ struct worker {
     struct dns_ctx *dns;  /* resolvers and timeouts of [dns] (wdns.c) */
 };
 
+/* Claims and sends one due webhook delivery (webhooks.c); false when none was due. */
+bool worker_webhook_run_one(struct worker *w);
+/* The delay before a delivery's next attempt after attempts failed ones (webhooks.c). */
+long worker_webhook_backoff_ms(long base_ms, int attempts);
 /* Claims and performs one due step; false when nothing was due. */
 bool worker_run_one(struct worker *w);
 /* The client for a configured CA, NULL if the name is not configured. */

@@ -53,6 +53,8 @@ static const struct {
     { FCGI_PROB_UNKNOWN_DNS_PROVIDER, "unknown_dns_provider", 422, "Unknown DNS provider", false },
     { FCGI_PROB_INVALID_PROVIDER_CONFIG, "invalid_provider_config", 422, "Invalid provider settings", false },
     { FCGI_PROB_PROVIDER_TEST_FAILED, "provider_test_failed", 422, "Provider test failed", false },
+    { FCGI_PROB_WEBHOOK_DESTINATION_REFUSED, "webhook_destination_refused", 422, "Webhook destination refused",
+      false },
     { FCGI_PROB_BODY_TOO_LARGE, "body_too_large", 413, "Content Too Large", false },
     { FCGI_PROB_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", 415, "Unsupported Media Type", false },
     { FCGI_PROB_UNAUTHORIZED, "unauthorized", 401, "Unauthorized", false },
