@@ -39,6 +39,46 @@ def db_ids(db, tenant_id):
     return [r[0] for r in cur.fetchall()]
 
 
+def parse_time(s):
+    return datetime.datetime.fromisoformat(s.replace("Z", "+00:00"))
+
+
+def test_certificate_filters(stack, new_tenant):
+    """Two certificates of a fresh tenant told apart by customer_ref, domain, status and expires_before.
+    (First in this file: the 250-order tests below stop the workers until the module ends.)"""
+    _, api = new_tenant()
+    a_name, b_name = unique_name("flt-a"), unique_name("flt-b")
+    a = api.post("/v1/orders", {"domains": [a_name], "customer_ref": "panel-a"}).json()
+    b = api.post("/v1/orders", {"domains": [b_name], "customer_ref": "panel-b"}).json()
+    a, b = api.wait_order(a["id"]), api.wait_order(b["id"])
+    assert a["status"] == b["status"] == "issued", (a, b)
+    ca, cb = a["certificate_id"], b["certificate_id"]
+    assert set(walk(api, "/v1/certificates", 1)) == {ca, cb}
+    assert walk(api, "/v1/certificates?customer_ref=panel-a", 10) == [ca]
+    assert walk(api, "/v1/certificates?customer_ref=panel-c", 10) == []
+    assert walk(api, f"/v1/certificates?domain={b_name}", 10) == [cb]
+    assert set(walk(api, "/v1/certificates?status=active", 10)) == {ca, cb}
+    assert walk(api, "/v1/certificates?status=expired", 10) == []
+    na = parse_time(api.get(f"/v1/certificates/{ca}").json()["not_after"])
+    nb = parse_time(api.get(f"/v1/certificates/{cb}").json()["not_after"])
+
+    def before(t):
+        return set(walk(api, "/v1/certificates?expires_before=" + t.strftime("%Y-%m-%dT%H:%M:%SZ"), 10))
+
+    first, last = min(na, nb), max(na, nb)
+    # strictly before: a certificate expiring at that very second is not included
+    assert before(first) == set()
+    assert before(last + datetime.timedelta(seconds=1)) == {ca, cb}
+    earliest = {cid for cid, t in ((ca, na), (cb, nb)) if t == first}
+    assert before(first + datetime.timedelta(seconds=1)) == earliest
+    # another offset names the same instant
+    shifted = (last + datetime.timedelta(seconds=1)).astimezone(datetime.timezone(datetime.timedelta(hours=2)))
+    r = api.get("/v1/certificates", params={"expires_before": shifted.strftime("%Y-%m-%dT%H:%M:%S+02:00")})
+    assert {c["id"] for c in r.json()["data"]} == {ca, cb}
+    # combined with customer_ref
+    assert walk(api, "/v1/certificates?customer_ref=panel-b&expires_before=2000-01-01T00:00:00Z", 10) == []
+
+
 @pytest.fixture(scope="module")
 def many(stack, new_tenant_module):
     """A fresh tenant with 250 queued orders, made while the workers are stopped (so none is worked on)."""
@@ -158,42 +198,3 @@ def test_bad_certificate_list_values(api):
         assert r.json()["field"] == field
     r = api.get("/v1/certificates?expiry=soon")
     assert r.status_code == 400 and r.json()["code"] == "unknown_field"
-
-
-def parse_time(s):
-    return datetime.datetime.fromisoformat(s.replace("Z", "+00:00"))
-
-
-def test_certificate_filters(stack, new_tenant):
-    """Two certificates of a fresh tenant told apart by customer_ref, domain, status and expires_before."""
-    _, api = new_tenant()
-    a_name, b_name = unique_name("flt-a"), unique_name("flt-b")
-    a = api.post("/v1/orders", {"domains": [a_name], "customer_ref": "panel-a"}).json()
-    b = api.post("/v1/orders", {"domains": [b_name], "customer_ref": "panel-b"}).json()
-    a, b = api.wait_order(a["id"]), api.wait_order(b["id"])
-    assert a["status"] == b["status"] == "issued", (a, b)
-    ca, cb = a["certificate_id"], b["certificate_id"]
-    assert set(walk(api, "/v1/certificates", 1)) == {ca, cb}
-    assert walk(api, "/v1/certificates?customer_ref=panel-a", 10) == [ca]
-    assert walk(api, "/v1/certificates?customer_ref=panel-c", 10) == []
-    assert walk(api, f"/v1/certificates?domain={b_name}", 10) == [cb]
-    assert set(walk(api, "/v1/certificates?status=active", 10)) == {ca, cb}
-    assert walk(api, "/v1/certificates?status=expired", 10) == []
-    na = parse_time(api.get(f"/v1/certificates/{ca}").json()["not_after"])
-    nb = parse_time(api.get(f"/v1/certificates/{cb}").json()["not_after"])
-
-    def before(t):
-        return set(walk(api, "/v1/certificates?expires_before=" + t.strftime("%Y-%m-%dT%H:%M:%SZ"), 10))
-
-    first, last = min(na, nb), max(na, nb)
-    # strictly before: a certificate expiring at that very second is not included
-    assert before(first) == set()
-    assert before(last + datetime.timedelta(seconds=1)) == {ca, cb}
-    earliest = {cid for cid, t in ((ca, na), (cb, nb)) if t == first}
-    assert before(first + datetime.timedelta(seconds=1)) == earliest
-    # another offset names the same instant
-    shifted = (last + datetime.timedelta(seconds=1)).astimezone(datetime.timezone(datetime.timedelta(hours=2)))
-    r = api.get("/v1/certificates", params={"expires_before": shifted.strftime("%Y-%m-%dT%H:%M:%S+02:00")})
-    assert {c["id"] for c in r.json()["data"]} == {ca, cb}
-    # combined with customer_ref
-    assert walk(api, "/v1/certificates?customer_ref=panel-b&expires_before=2000-01-01T00:00:00Z", 10) == []
