@@ -63,6 +63,9 @@ static const struct {
     { FCGI_PROB_PROVIDER_IN_USE, "provider_in_use", 409, "Provider in use", false },
     { FCGI_PROB_ORDER_NOT_WAITING, "order_not_waiting", 409, "Order not waiting", false },
     { FCGI_PROB_ALREADY_REVOKED, "already_revoked", 409, "Already revoked", false },
+    { FCGI_PROB_IDEMPOTENCY_IN_FLIGHT, "idempotency_in_flight", 409, "Idempotency key in use", true },
+    { FCGI_PROB_ORDER_NOT_CANCELLABLE, "order_not_cancellable", 409, "Order not cancellable", false },
+    { FCGI_PROB_ORDER_NOT_RETRYABLE, "order_not_retryable", 409, "Order not retryable", false },
     { FCGI_PROB_SERVICE_UNAVAILABLE, "service_unavailable", 503, "Service Unavailable", true },
     { FCGI_PROB_INTERNAL, "internal", 500, "Internal Server Error", false },
 };
