@@ -226,3 +226,41 @@ def test_retry_failed_order_is_issued(stack, api, db):
         assert any("started again" in line["message"] for line in log["data"])
     finally:
         nsupdate(f"update delete {name} CAA", f"update delete {name} A")
+
+
+def test_cancel_removes_published_records(stack, api, db):
+    """Cancelled while waiting for its record to propagate: a worker removes the record it published, then the job."""
+    from test_challenges import _exec_provider
+    base = f"cnlrec{uuid.uuid4().hex[:10]}.example.test"
+    # /bin/true "publishes" nothing the servers see: the order waits in propagation (up to 15 s on the test stack)
+    r = api.post("/v1/orders", {"domains": [base], "challenge": "dns-01",
+                                "dns_provider": _exec_provider(api, "/bin/true")})
+    assert r.status_code == 202, r.text
+    oid = r.json()["id"]
+    cur = db.cursor()
+    deadline = time.time() + 30
+    published = None
+    while time.time() < deadline:
+        cur.execute("SELECT count(*) FROM authorizations WHERE order_id = %s AND published_at IS NOT NULL", (oid,))
+        published = cur.fetchone()[0]
+        if published:
+            break
+        time.sleep(0.2)
+    assert published == 1, "the record was never published"
+    c = api.post(f"/v1/orders/{oid}/cancel")
+    assert c.status_code == 202, c.text
+    assert c.json()["status"] == "cancelled"
+    deadline = time.time() + 60
+    while job_of(db, oid) is not None and time.time() < deadline:
+        time.sleep(0.5)
+    assert job_of(db, oid) is None, "the clean-up job was never done"
+    cur.execute("SELECT cleaned_at IS NOT NULL FROM authorizations WHERE order_id = %s", (oid,))
+    assert cur.fetchall() == [(True,)], "the published record was not removed"
+    lines = [e["message"] for e in api.get(f"/v1/orders/{oid}/log").json()["data"]]
+    assert f"removed TXT _acme-challenge.{base}" in lines, lines
+    assert any("cancelled by the panel" in m for m in lines)
+    # removed after the cancel, and the order never moved again
+    assert lines.index(f"removed TXT _acme-challenge.{base}") > [i for i, m in enumerate(lines)
+                                                                  if "cancelled by the panel" in m][0]
+    done = api.get(f"/v1/orders/{oid}").json()
+    assert done["status"] == "cancelled" and done["problem"] is None
