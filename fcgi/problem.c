@@ -80,6 +80,16 @@ static const struct fcgi_problem_info fcgi_problems[FCGI_PROB_COUNT] = {
                                         "a renewal order of this certificate is in progress", false },
     [FCGI_PROB_CERTIFICATE_SUPERSEDED] = { "certificate_superseded", 409, "Certificate superseded",
                                            "the certificate was replaced by a renewal", false },
+    [FCGI_PROB_IDEMPOTENCY_IN_FLIGHT] = { "idempotency_in_flight", 409, "Idempotency key in use",
+                                          "a request with this Idempotency-Key is still being processed; retry it "
+                                          "shortly to get its answer",
+                                          true },
+    [FCGI_PROB_ORDER_NOT_CANCELLABLE] = { "order_not_cancellable", 409, "Order not cancellable",
+                                          "only a queued, pending_validation or action_required order can be "
+                                          "cancelled",
+                                          false },
+    [FCGI_PROB_ORDER_NOT_RETRYABLE] = { "order_not_retryable", 409, "Order not retryable",
+                                        "only a failed order can be started again", false },
     [FCGI_PROB_SERVICE_UNAVAILABLE] = { "service_unavailable", 503, "Service Unavailable",
                                         "the database is not reachable; retry shortly", true },
     [FCGI_PROB_INTERNAL] = { "internal", 500, "Internal Server Error",

@@ -4,12 +4,14 @@
 #include "base/xalloc.h"
 #include "ca_credentials.h"
 #include "cert_renew.h"
+#include "cert_download.h"
 #include "certificates.h"
 #include "challenge.h"
 #include "dns_providers.h"
 #include "events.h"
 #include "health.h"
 #include "openapi.h"
+#include "order_actions.h"
 #include "order_continue.h"
 #include "order_log.h"
 #include "orders.h"
@@ -24,10 +26,13 @@ static const struct fcgi_route fcgi_route_table[] = {
     { "GET", "/v1/orders", fcgi_orders_list, true, false },
     { "GET", "/v1/orders/{id}", fcgi_orders_get, true, false },
     { "POST", "/v1/orders/{id}/continue", fcgi_order_continue, true, false },
+    { "POST", "/v1/orders/{id}/cancel", fcgi_order_cancel, true, false },
+    { "POST", "/v1/orders/{id}/retry", fcgi_order_retry, true, false },
     { "GET", "/v1/orders/{id}/log", fcgi_order_log_get, true, false },
     { "GET", "/v1/certificates", fcgi_certs_list, true, false },
     { "GET", "/v1/certificates/{id}", fcgi_certs_get, true, false },
     { "GET", "/v1/certificates/{id}/key", fcgi_certs_key, true, false },
+    { "GET", "/v1/certificates/{id}/download", fcgi_certs_download, true, false },
     { "POST", "/v1/certificates/{id}/revoke", fcgi_certs_revoke, true, false },
     { "POST", "/v1/certificates/{id}/renew", fcgi_cert_renew, true, false },
     { "DELETE", "/v1/certificates/{id}", fcgi_cert_renew_stop, true, false },

@@ -323,7 +323,10 @@ static enum step_rc step_dispatch(struct step *s)
     int st = state_step_parse(step_order_str(s, "step"));
     int status = state_order_status_parse(step_order_str(s, "status"));
     if (status < 0 || state_order_final((enum order_status)status) || st == STEP_DONE) {
-        /* A final order keeps no job; one left over (crash between writes) is removed. */
+        /* A final order keeps no job; one left over (crash between writes) is removed. A job the
+         * panel's cancel left behind is there to remove the order's challenge records first. */
+        if (status == ORDER_CANCELLED)
+            step_challenge_cleanup(s);
         if (step_tx_begin(s) != STEP_RC_OK)
             return STEP_RC_LOST;
         enum db_rc rc = db_job_delete(s->w->db, &s->job);

@@ -67,6 +67,9 @@ static const struct {
     { FCGI_PROB_ALREADY_REVOKED, "already_revoked", 409, "Already revoked", false },
     { FCGI_PROB_RENEWAL_IN_PROGRESS, "renewal_in_progress", 409, "Renewal in progress", false },
     { FCGI_PROB_CERTIFICATE_SUPERSEDED, "certificate_superseded", 409, "Certificate superseded", false },
+    { FCGI_PROB_IDEMPOTENCY_IN_FLIGHT, "idempotency_in_flight", 409, "Idempotency key in use", true },
+    { FCGI_PROB_ORDER_NOT_CANCELLABLE, "order_not_cancellable", 409, "Order not cancellable", false },
+    { FCGI_PROB_ORDER_NOT_RETRYABLE, "order_not_retryable", 409, "Order not retryable", false },
     { FCGI_PROB_SERVICE_UNAVAILABLE, "service_unavailable", 503, "Service Unavailable", true },
     { FCGI_PROB_INTERNAL, "internal", 500, "Internal Server Error", false },
 };
