@@ -33,7 +33,7 @@ else
   OPTFLAGS := -O2
 endif
 
-ENGINE_SRC := $(wildcard engine/base/*.c engine/crypto/*.c engine/ident/*.c engine/acme/*.c engine/dns/*.c engine/providers/*.c)
+ENGINE_SRC := $(wildcard engine/base/*.c engine/crypto/*.c engine/ident/*.c engine/acme/*.c engine/dns/*.c engine/providers/*.c engine/webhook/*.c)
 DB_SRC     := $(wildcard db/*.c)
 FCGI_SRC   := $(wildcard fcgi/*.c)
 WORKER_SRC := $(wildcard engine/worker/*.c)

@@ -10,7 +10,8 @@
 
 #define DB_API_CERT_COLS                                                                                    \
     "c.id, c.order_id, c.domains, c.serial, c.not_before, c.not_after, c.status, c.ca, c.key_type,"    \
-    " c.revoke_reason, c.revoke_requested_at, c.revoked_at, c.revoke_problem"
+    " c.revoke_reason, c.revoke_requested_at, c.revoked_at, c.revoke_problem,"                          \
+    " c.auto_renew, c.renew_at, c.renewal_order_id, c.superseded_by"
 
 /* Reads one certificate with its PEM text. */
 enum db_rc db_api_cert_get(struct db *db, const char *tenant_id, const char *id, json_t **out)
@@ -34,15 +35,19 @@ enum db_rc db_api_cert_list(struct db *db, const char *tenant_id, const struct d
         " AND ($3::text IS NULL OR $3 = ANY (c.domains))"
         " AND ($4::bigint IS NULL OR (c.created_at, c.id) <"
         " (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::text))"
+        " AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM orders o WHERE o.id = c.order_id"
+        "   AND o.tenant_id = c.tenant_id AND o.customer_ref = $7))"
+        " AND ($8::timestamptz IS NULL OR c.not_after < $8::timestamptz)"
         " ORDER BY c.created_at DESC, c.id DESC LIMIT $6::integer";
     char cursor[32], limit[16];
     snprintf(cursor, sizeof cursor, "%lld", page->cursor_us);
     snprintf(limit, sizeof limit, "%d", page->limit + 1);
-    const char *params[6] = { tenant_id, f->status, f->domain, page->has_cursor ? cursor : NULL,
-                              page->has_cursor ? page->cursor_id : NULL, limit };
+    const char *params[8] = { tenant_id, f->status, f->domain, page->has_cursor ? cursor : NULL,
+                              page->has_cursor ? page->cursor_id : NULL, limit, f->customer_ref,
+                              f->expires_before };
     enum db_rc rc;
     *rows = NULL;
-    PGresult *res = db_exec(db, sql, 6, params, NULL, NULL, &rc);
+    PGresult *res = db_exec(db, sql, 8, params, NULL, NULL, &rc);
     if (!res)
         return rc;
     *rows = db_rows_json(res);

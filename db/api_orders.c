@@ -63,6 +63,33 @@ static enum db_rc db_api_order_queue(struct db *db, const char *order_id)
     return db_command(db, sql, 1, params, NULL, NULL, false);
 }
 
+/*
+ * (tx) Takes the Idempotency-Key's lock without waiting: DB_CONFLICT when another request
+ * holds it or the key was used already. The lock is released at commit or rollback, so
+ * a second request either sees the first one's order or answers "in flight" at once.
+ */
+static enum db_rc db_api_order_key_lock(struct db *db, const struct db_api_order_new *o)
+{
+    static const char lock_sql[] = "SELECT pg_try_advisory_xact_lock(" DB_API_IDEMPOTENCY_LOCK_CLASS
+                                   ", hashtext($1 || ':' || $2)) AS got";
+    static const char used_sql[] = "SELECT 1 AS used FROM orders WHERE tenant_id = $1 AND idempotency_key = $2";
+    const char *params[2] = { o->tenant_id, o->idempotency_key };
+    json_t *row = NULL;
+    enum db_rc rc = db_query_row(db, lock_sql, 2, params, NULL, NULL, &row);
+    if (rc != DB_OK)
+        return rc == DB_NOTFOUND ? DB_UNAVAILABLE : rc;
+    bool got = json_is_true(json_object_get(row, "got"));
+    json_decref(row);
+    if (!got)
+        return DB_CONFLICT;
+    row = NULL;
+    rc = db_query_row(db, used_sql, 2, params, NULL, NULL, &row);
+    json_decref(row);
+    if (rc == DB_OK)
+        return DB_CONFLICT;
+    return rc == DB_NOTFOUND ? DB_OK : rc;
+}
+
 /* Inserts an order and its job atomically. */
 enum db_rc db_api_order_create(struct db *db, const struct db_api_order_new *o, char **id)
 {
@@ -70,7 +97,9 @@ enum db_rc db_api_order_create(struct db *db, const struct db_api_order_new *o, 
     enum db_rc rc = db_begin(db);
     if (rc != DB_OK)
         return rc;
-    rc = db_api_order_insert(db, o, id);
+    rc = o->idempotency_key ? db_api_order_key_lock(db, o) : DB_OK;
+    if (rc == DB_OK)
+        rc = db_api_order_insert(db, o, id);
     if (rc == DB_OK)
         rc = db_api_order_queue(db, *id);
     if (rc == DB_OK)
@@ -182,15 +211,16 @@ enum db_rc db_api_order_list(struct db *db, const char *tenant_id, const struct 
         " AND ($3::text IS NULL OR o.customer_ref = $3)"
         " AND ($4::bigint IS NULL OR (o.created_at, o.id) <"
         " (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::text))"
+        " AND ($7::text IS NULL OR $7 = ANY (o.domains))"
         " ORDER BY o.created_at DESC, o.id DESC LIMIT $6::integer";
     char cursor[32], limit[16];
     snprintf(cursor, sizeof cursor, "%lld", page->cursor_us);
     snprintf(limit, sizeof limit, "%d", page->limit + 1);
-    const char *params[6] = { tenant_id, f->status, f->customer_ref, page->has_cursor ? cursor : NULL,
-                              page->has_cursor ? page->cursor_id : NULL, limit };
+    const char *params[7] = { tenant_id, f->status, f->customer_ref, page->has_cursor ? cursor : NULL,
+                              page->has_cursor ? page->cursor_id : NULL, limit, f->domain };
     enum db_rc rc;
     *rows = NULL;
-    PGresult *res = db_exec(db, sql, 6, params, NULL, NULL, &rc);
+    PGresult *res = db_exec(db, sql, 7, params, NULL, NULL, &rc);
     if (!res)
         return rc;
     *rows = db_rows_json(res);

@@ -62,7 +62,10 @@ enum db_rc db_cert_ari_update(struct db *db, const struct db_cert_ari *a)
                       "   ELSE renewal_window_end END,"
                       " renewal_at = CASE WHEN $2::boolean THEN to_timestamp($5::bigint) ELSE renewal_at END,"
                       " renewal_explanation_url = CASE WHEN $2::boolean THEN $6 ELSE renewal_explanation_url END,"
-                      " ari_next_check_at = to_timestamp($7::bigint)"
+                      " ari_next_check_at = to_timestamp($7::bigint),"
+                      /* The CA's time replaces the lifetime fraction while no renewal is under way (011). */
+                      " renew_at = CASE WHEN $2::boolean AND auto_renew AND renew_at IS NOT NULL"
+                      "   AND renewal_order_id IS NULL THEN to_timestamp($5::bigint) ELSE renew_at END"
                       " WHERE id = $1",
                       7, p, NULL, NULL, true);
 }

@@ -57,13 +57,19 @@ struct db_api_page {
 struct db_api_order_filter {
     const char *status;       /* NULL: any */
     const char *customer_ref; /* NULL: any */
+    const char *domain;       /* normalised name the order must have; NULL: any */
 };
+
+/* Advisory-lock class of Idempotency-Keys: pg_try_advisory_xact_lock(74200, hashtext(tenant_id || ':' || key)). */
+#define DB_API_IDEMPOTENCY_LOCK_CLASS "74200"
 
 /*
  * Inserts the order and its jobs row in one transaction (the jobs insert wakes the
- * workers). *id is the new order's id (caller frees). DB_CONFLICT when the tenant
- * already used idempotency_key; DB_NOTFOUND when dns_provider_id names no provider of
- * the tenant; nothing is left behind on any failure.
+ * workers). *id is the new order's id (caller frees). With an idempotency_key the
+ * transaction first tries the key's advisory lock: DB_CONFLICT when another request
+ * holds it (still in flight) or the tenant already used the key (look it up to tell
+ * which); DB_NOTFOUND when dns_provider_id names no provider of the tenant; nothing is
+ * left behind on any failure.
  */
 enum db_rc db_api_order_create(struct db *db, const struct db_api_order_new *o, char **id);
 /* Finds the order made with an Idempotency-Key; *id (caller frees) and its request hash. */
@@ -86,14 +92,33 @@ enum db_rc db_api_order_list(struct db *db, const char *tenant_id, const struct 
  */
 enum db_rc db_api_order_continue(struct db *db, const char *tenant_id, const char *id, char **status);
 
+/* --- api_order_actions.c --- */
+
+/*
+ * Cancels a queued, pending_validation or action_required order in one transaction:
+ * status cancelled, and its job removed, or (when the order reached the CA) turned into
+ * a clean-up job with a new fence, due when the current lease ends, so a worker removes
+ * the challenge records and then the job. DB_NOTFOUND: not the tenant's; DB_CONFLICT:
+ * another status, given in *status (caller frees).
+ */
+enum db_rc db_api_order_cancel(struct db *db, const char *tenant_id, const char *id, char **status);
+/*
+ * Starts a failed order again: authorizations and the CA order forgotten, status queued at
+ * the pre-flight, a fresh job (workers woken). DB_NOTFOUND; DB_CONFLICT: not failed, the
+ * status in *status (caller frees).
+ */
+enum db_rc db_api_order_retry(struct db *db, const char *tenant_id, const char *id, char **status);
+
 /* The order's log, oldest first (at most limit lines); DB_NOTFOUND when the order is not the tenant's. */
 enum db_rc db_api_order_log(struct db *db, const char *tenant_id, const char *id, int limit, json_t **rows);
 
 /* --- api_certs.c --- */
 
 struct db_api_cert_filter {
-    const char *status; /* NULL: any */
-    const char *domain; /* normalised name the certificate must cover; NULL: any */
+    const char *status;         /* NULL: any */
+    const char *domain;         /* normalised name the certificate must cover; NULL: any */
+    const char *customer_ref;   /* the customer_ref of its order; NULL: any */
+    const char *expires_before; /* RFC 3339 time: not_after before it; NULL: any */
 };
 
 /* The certificate's representation: id, order_id, domains, serial, validity, status, ca,

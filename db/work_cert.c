@@ -19,7 +19,7 @@ enum db_rc db_work_cert_revoked(struct db *db, const char *cert_id)
     const char *p[] = { cert_id };
     return db_command(db,
                       "UPDATE certificates SET status = 'revoked', revoked_at = coalesce(revoked_at, now()),"
-                      " revoke_problem = NULL WHERE id = $1",
+                      " revoke_problem = NULL, renew_at = NULL WHERE id = $1", /* a revoked one is not renewed (011) */
                       1, p, NULL, NULL, true);
 }
 

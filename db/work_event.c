@@ -16,9 +16,16 @@ enum db_rc db_event_add(struct db *db, const char *tenant_id, const char *type, 
         return rc;
     char *d = json_dumps(data, JSON_COMPACT);
     const char *p[] = { tenant_id, type, order_id, certificate_id, d };
+    /* One delivery per enabled webhook of the tenant whose filter takes the type, in the
+     * event's own transaction: a delivery exists exactly when its event does (012_webhooks). */
     rc = db_command(db,
-                    "INSERT INTO events (tenant_id, type, order_id, certificate_id, data)"
-                    " VALUES ($1, $2, $3, $4, $5::jsonb)",
+                    "WITH e AS (INSERT INTO events (tenant_id, type, order_id, certificate_id, data)"
+                    " VALUES ($1, $2, $3, $4, $5::jsonb) RETURNING seq, tenant_id, type),"
+                    " d AS (INSERT INTO webhook_deliveries (webhook_id, tenant_id, event_seq)"
+                    " SELECT w.id, e.tenant_id, e.seq FROM e JOIN webhooks w ON w.tenant_id = e.tenant_id"
+                    " WHERE w.enabled AND (cardinality(w.event_types) = 0 OR e.type = ANY (w.event_types))"
+                    " RETURNING 1)"
+                    " SELECT CASE WHEN EXISTS (SELECT 1 FROM d) THEN pg_notify('certmill_jobs', 'webhook') END",
                     5, p, NULL, NULL, false);
     free(d);
     return rc;

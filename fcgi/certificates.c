@@ -4,11 +4,14 @@
 #include "base/log.h"
 #include "body.h"
 #include "dispatch.h"
+#include "etag.h"
 #include "fields.h"
+#include "list_filters.h"
 #include "base/xalloc.h"
 #include "crypto/seal.h"
 #include "db_api.h"
 #include "ident/ident.h"
+#include "order_input.h"
 #include "paging.h"
 #include "query.h"
 #include "text.h"
@@ -85,14 +88,24 @@ char *fcgi_certs_fullchain(const char *leaf, const char *chain)
 /* Lists the caller's certificates, newest first. */
 void fcgi_certs_list(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp)
 {
-    static const char *const allowed[] = { "limit", "cursor", "status", "domain", NULL };
+    static const char *const allowed[] = { "limit", "cursor", "status", "domain", "customer_ref", "expires_before",
+                                           NULL };
     struct fcgi_query q;
     struct fcgi_page pg;
     struct ident_name dn;
     if (!fcgi_query_parse(req->query, allowed, &q, resp))
         return;
-    struct db_api_cert_filter f = { fcgi_query_get(&q, "status"), NULL };
+    struct db_api_cert_filter f = { .status = fcgi_query_get(&q, "status"),
+                                    .customer_ref = fcgi_query_get(&q, "customer_ref"),
+                                    .expires_before = fcgi_query_get(&q, "expires_before") };
     const char *domain = fcgi_query_get(&q, "domain");
+    if (f.expires_before && !fcgi_filter_time("expires_before", f.expires_before, resp))
+        goto out;
+    if (f.customer_ref && fcgi_text_utf8_chars(f.customer_ref) > FCGI_ORDER_MAX_CUSTOMER_REF) {
+        fcgi_resp_problemf(resp, FCGI_PROB_INVALID_FIELD, "customer_ref",
+                           "customer_ref is longer than %d characters", FCGI_ORDER_MAX_CUSTOMER_REF);
+        goto out;
+    }
     if (!fcgi_page_parse(&q, &pg, resp))
         goto out;
     if (f.status && !fcgi_certs_status_ok(f.status)) {
@@ -184,8 +197,10 @@ void fcgi_certs_get(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp
         return;
     }
     struct db *db = fcgi_ctx_db_or_503(ctx, resp);
-    if (db)
-        fcgi_certs_answer(db, req, id, 200, resp);
+    if (!db)
+        return;
+    fcgi_certs_answer(db, req, id, 200, resp);
+    fcgi_etag_apply(req, resp);
 }
 
 /* Takes "reason": one of the names of fcgi_revoke_reasons. */

@@ -19,9 +19,9 @@
 /* The AAD the worker seals a certificate's key with: "order-key:<order_id>". */
 #define FCGI_CERT_KEY_AAD_PREFIX "order-key:"
 
-/* GET /v1/certificates?limit=&cursor=&status=&domain=. */
+/* GET /v1/certificates?limit=&cursor=&status=&domain=&customer_ref=&expires_before=. */
 void fcgi_certs_list(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp);
-/* GET /v1/certificates/{id}. */
+/* GET /v1/certificates/{id} (ETag; 304 on a matching If-None-Match). */
 void fcgi_certs_get(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp);
 /* GET /v1/certificates/{id}/key. */
 void fcgi_certs_key(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp);

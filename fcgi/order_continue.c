@@ -15,7 +15,7 @@
  * unknown_field, so a panel expecting options learns there are none). The route reads
  * no body itself, since a bare POST without Content-Type is the usual call.
  */
-static bool fcgi_order_continue_body(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp)
+bool fcgi_order_continue_body(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp)
 {
     size_t max = ctx->app->cfg->max_body;
     switch (fcgi_request_body(req, max)) {

@@ -12,5 +12,7 @@
 
 /* POST /v1/orders/{id}/continue (no body, or {}) → 202 with the order, or 409 order_not_waiting. */
 void fcgi_order_continue(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp);
+/* Reads the optional body of an order action: nothing, or {}; false with the problem on resp. */
+bool fcgi_order_continue_body(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp);
 
 #endif

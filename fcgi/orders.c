@@ -4,6 +4,8 @@
 #include "auth.h"
 #include "body.h"
 #include "db_api.h"
+#include "etag.h"
+#include "list_filters.h"
 #include "order_ca.h"
 #include "order_input.h"
 #include "order_profile.h"
@@ -135,9 +137,9 @@ void fcgi_orders_create(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_
     };
     enum db_rc rc = db_api_order_create(db, &o, &id);
     if (rc == DB_CONFLICT && key) {
-        /* Another request with the same key won the race: answer as its replay would be answered. */
+        /* Another request with the same key came first: its replay when it is done, else it is still in flight. */
         if (!fcgi_orders_idempotent(db, req->tenant_id, key, hash, resp))
-            fcgi_resp_problem(resp, FCGI_PROB_SERVICE_UNAVAILABLE, NULL, NULL);
+            fcgi_resp_problem(resp, FCGI_PROB_IDEMPOTENCY_IN_FLIGHT, "Idempotency-Key", NULL);
         goto out;
     }
     if (rc == DB_NOTFOUND && in.dns_provider) {
@@ -170,9 +172,10 @@ void fcgi_orders_get(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_res
         return;
     json_t *o = NULL;
     enum db_rc rc = db_api_order_get(db, req->tenant_id, id, &o);
-    if (rc == DB_OK)
+    if (rc == DB_OK) {
         fcgi_resp_json(resp, 200, o);
-    else if (rc == DB_NOTFOUND)
+        fcgi_etag_apply(req, resp);
+    } else if (rc == DB_NOTFOUND)
         fcgi_resp_problem(resp, FCGI_PROB_NOT_FOUND, NULL, "no such order");
     else
         fcgi_resp_db_failure(resp, rc);
@@ -182,14 +185,22 @@ void fcgi_orders_get(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_res
 /* Lists the caller's orders, newest first. */
 void fcgi_orders_list(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp)
 {
-    static const char *const allowed[] = { "limit", "cursor", "status", "customer_ref", NULL };
+    static const char *const allowed[] = { "limit", "cursor", "status", "customer_ref", "domain", NULL };
     struct fcgi_query q;
     struct fcgi_page pg;
+    struct ident_name dn;
     if (!fcgi_query_parse(req->query, allowed, &q, resp))
         return;
-    struct db_api_order_filter f = { fcgi_query_get(&q, "status"), fcgi_query_get(&q, "customer_ref") };
+    struct db_api_order_filter f = { .status = fcgi_query_get(&q, "status"),
+                                     .customer_ref = fcgi_query_get(&q, "customer_ref") };
+    const char *domain = fcgi_query_get(&q, "domain");
     if (!fcgi_page_parse(&q, &pg, resp))
         goto out;
+    if (domain) {
+        if (!fcgi_filter_domain(domain, &dn, resp))
+            goto out;
+        f.domain = dn.name;
+    }
     if (f.status && !fcgi_orders_in(fcgi_order_statuses, f.status)) {
         fcgi_resp_problem(resp, FCGI_PROB_INVALID_FIELD, "status",
                           "status must be one of queued, pending_validation, action_required, issuing, issued, "

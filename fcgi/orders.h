@@ -17,9 +17,9 @@
 
 /* POST /v1/orders → 202 + Location (200 for an idempotent replay). */
 void fcgi_orders_create(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp);
-/* GET /v1/orders/{id}. */
+/* GET /v1/orders/{id} (ETag; 304 on a matching If-None-Match). */
 void fcgi_orders_get(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp);
-/* GET /v1/orders?limit=&cursor=&status=&customer_ref=. */
+/* GET /v1/orders?limit=&cursor=&status=&customer_ref=&domain=. */
 void fcgi_orders_list(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp);
 
 #endif

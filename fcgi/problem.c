@@ -51,6 +51,11 @@ static const struct fcgi_problem_info fcgi_problems[FCGI_PROB_COUNT] = {
                                             "a setting of the DNS provider is missing or wrong", false },
     [FCGI_PROB_PROVIDER_TEST_FAILED] = { "provider_test_failed", 422, "Provider test failed",
                                          "the DNS provider could not publish and remove the test record", false },
+    [FCGI_PROB_WEBHOOK_DESTINATION_REFUSED] = { "webhook_destination_refused", 422, "Webhook destination refused",
+                                                "the webhook URL's host resolves to a loopback, private, link-local, "
+                                                "CGNAT, metadata or otherwise non-public address the operator does "
+                                                "not allow",
+                                                false },
     [FCGI_PROB_BODY_TOO_LARGE] = { "body_too_large", 413, "Content Too Large",
                                    "the request body is larger than allowed", false },
     [FCGI_PROB_UNSUPPORTED_MEDIA_TYPE] = { "unsupported_media_type", 415, "Unsupported Media Type",
@@ -71,6 +76,20 @@ static const struct fcgi_problem_info fcgi_problems[FCGI_PROB_COUNT] = {
                                       "the order is not waiting for the panel (status action_required)", false },
     [FCGI_PROB_ALREADY_REVOKED] = { "already_revoked", 409, "Already revoked",
                                     "the certificate is revoked already", false },
+    [FCGI_PROB_RENEWAL_IN_PROGRESS] = { "renewal_in_progress", 409, "Renewal in progress",
+                                        "a renewal order of this certificate is in progress", false },
+    [FCGI_PROB_CERTIFICATE_SUPERSEDED] = { "certificate_superseded", 409, "Certificate superseded",
+                                           "the certificate was replaced by a renewal", false },
+    [FCGI_PROB_IDEMPOTENCY_IN_FLIGHT] = { "idempotency_in_flight", 409, "Idempotency key in use",
+                                          "a request with this Idempotency-Key is still being processed; retry it "
+                                          "shortly to get its answer",
+                                          true },
+    [FCGI_PROB_ORDER_NOT_CANCELLABLE] = { "order_not_cancellable", 409, "Order not cancellable",
+                                          "only a queued, pending_validation or action_required order can be "
+                                          "cancelled",
+                                          false },
+    [FCGI_PROB_ORDER_NOT_RETRYABLE] = { "order_not_retryable", 409, "Order not retryable",
+                                        "only a failed order can be started again", false },
     [FCGI_PROB_SERVICE_UNAVAILABLE] = { "service_unavailable", 503, "Service Unavailable",
                                         "the database is not reachable; retry shortly", true },
     [FCGI_PROB_INTERNAL] = { "internal", 500, "Internal Server Error",

@@ -56,6 +56,8 @@ void fcgi_request_from_env(struct fcgi_req *req, char **envp)
     req->content_type = fcgi_request_param(envp, "CONTENT_TYPE", FCGI_MAX_HEADER);
     req->authorization = fcgi_request_param(envp, "HTTP_AUTHORIZATION", FCGI_MAX_HEADER);
     req->idempotency_key = fcgi_request_param(envp, "HTTP_IDEMPOTENCY_KEY", FCGI_MAX_HEADER);
+    req->if_none_match = fcgi_request_param(envp, "HTTP_IF_NONE_MATCH", FCGI_MAX_HEADER);
+    req->pfx_password = fcgi_request_param(envp, "HTTP_X_PFX_PASSWORD", FCGI_MAX_HEADER);
     req->content_length = fcgi_request_length(FCGX_GetParam("CONTENT_LENGTH", envp));
 }
 
@@ -99,6 +101,9 @@ void fcgi_request_free(struct fcgi_req *req)
     if (req->authorization)
         xfree_secret(req->authorization, strlen(req->authorization));
     free(req->idempotency_key);
+    free(req->if_none_match);
+    if (req->pfx_password)
+        xfree_secret(req->pfx_password, strlen(req->pfx_password));
     buf_free(&req->body);
     for (size_t i = 0; i < req->n_params; i++)
         free(req->params[i]);

@@ -26,6 +26,8 @@ struct fcgi_req {
     char *content_type;  /* NULL when none */
     char *authorization; /* NULL when none; never logged, wiped when freed */
     char *idempotency_key;
+    char *if_none_match; /* NULL when none */
+    char *pfx_password;  /* X-PFX-Password; NULL when none; never logged, wiped when freed */
     long long content_length; /* -1 when not given */
     struct buf body;
     bool body_read;

@@ -20,6 +20,7 @@ static const char *fcgi_resp_reason(int status)
     case 201: return "Created";
     case 202: return "Accepted";
     case 204: return "No Content";
+    case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 404: return "Not Found";
@@ -123,9 +124,12 @@ void fcgi_resp_problemf(struct fcgi_resp *r, enum fcgi_problem p, const char *fi
 static void fcgi_resp_head(const struct fcgi_resp *r, struct buf *out)
 {
     buf_printf(out, "Status: %d %s\r\n", r->status, fcgi_resp_reason(r->status));
-    buf_printf(out, "Content-Type: %s\r\n", r->content_type);
-    /* HEAD reports the length the GET body would have. */
-    buf_printf(out, "Content-Length: %zu\r\n", r->body.len);
+    /* A 304 has no body and describes none (RFC 9110 §15.4.5). */
+    if (r->status != 304) {
+        buf_printf(out, "Content-Type: %s\r\n", r->content_type);
+        /* HEAD reports the length the GET body would have. */
+        buf_printf(out, "Content-Length: %zu\r\n", r->body.len);
+    }
     if (r->headers.len)
         buf_append(out, r->headers.data, r->headers.len);
     buf_puts(out, "\r\n");

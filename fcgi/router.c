@@ -3,14 +3,19 @@
 
 #include "base/xalloc.h"
 #include "ca_credentials.h"
+#include "cert_renew.h"
+#include "cert_download.h"
 #include "certificates.h"
 #include "challenge.h"
 #include "dns_providers.h"
+#include "events.h"
 #include "health.h"
 #include "openapi.h"
+#include "order_actions.h"
 #include "order_continue.h"
 #include "order_log.h"
 #include "orders.h"
+#include "webhooks.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -21,11 +26,16 @@ static const struct fcgi_route fcgi_route_table[] = {
     { "GET", "/v1/orders", fcgi_orders_list, true, false },
     { "GET", "/v1/orders/{id}", fcgi_orders_get, true, false },
     { "POST", "/v1/orders/{id}/continue", fcgi_order_continue, true, false },
+    { "POST", "/v1/orders/{id}/cancel", fcgi_order_cancel, true, false },
+    { "POST", "/v1/orders/{id}/retry", fcgi_order_retry, true, false },
     { "GET", "/v1/orders/{id}/log", fcgi_order_log_get, true, false },
     { "GET", "/v1/certificates", fcgi_certs_list, true, false },
     { "GET", "/v1/certificates/{id}", fcgi_certs_get, true, false },
     { "GET", "/v1/certificates/{id}/key", fcgi_certs_key, true, false },
+    { "GET", "/v1/certificates/{id}/download", fcgi_certs_download, true, false },
     { "POST", "/v1/certificates/{id}/revoke", fcgi_certs_revoke, true, false },
+    { "POST", "/v1/certificates/{id}/renew", fcgi_cert_renew, true, false },
+    { "DELETE", "/v1/certificates/{id}", fcgi_cert_renew_stop, true, false },
     { "POST", "/v1/dns-providers", fcgi_dns_providers_create, true, true },
     { "GET", "/v1/dns-providers", fcgi_dns_providers_list, true, false },
     { "GET", "/v1/dns-providers/{id}", fcgi_dns_providers_get, true, false },
@@ -35,6 +45,15 @@ static const struct fcgi_route fcgi_route_table[] = {
     { "GET", "/v1/ca-credentials", fcgi_ca_credentials_list, true, false },
     { "GET", "/v1/ca-credentials/{ca}", fcgi_ca_credentials_get, true, false },
     { "DELETE", "/v1/ca-credentials/{ca}", fcgi_ca_credentials_delete, true, false },
+    { "GET", "/v1/events", fcgi_events_list, true, false },
+    { "POST", "/v1/webhooks", fcgi_webhooks_create, true, true },
+    { "GET", "/v1/webhooks", fcgi_webhooks_list, true, false },
+    { "GET", "/v1/webhooks/{id}", fcgi_webhooks_get, true, false },
+    { "PATCH", "/v1/webhooks/{id}", fcgi_webhooks_update, true, true },
+    { "DELETE", "/v1/webhooks/{id}", fcgi_webhooks_delete, true, false },
+    { "POST", "/v1/webhooks/{id}/rotate-secret", fcgi_webhooks_rotate, true, false },
+    { "GET", "/v1/webhooks/{id}/deliveries", fcgi_webhook_deliveries_list, true, false },
+    { "POST", "/v1/webhooks/{id}/deliveries/{did}/retry", fcgi_webhook_delivery_retry, true, false },
     { "GET", "/v1/openapi.json", fcgi_openapi_get, false, false },
     { "GET", "/.well-known/acme-challenge/{token}", fcgi_challenge_get, false, false },
     { "GET", "/healthz", fcgi_health_live, false, false },

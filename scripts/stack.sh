@@ -26,8 +26,9 @@
 # External Account Binding; validates on +3/+4 with BIND like the first),
 # +11 pebble-eab management, +12 ca-front (nginx before Pebble that can answer
 # 429/503 with Retry-After on demand, scripts/ca-front.conf.in), +13 kept free:
-# the CA "local-down" of certmill.conf points there, a CA that is down.
-# All on 127.0.0.1.
+# the CA "local-down" of certmill.conf points there, a CA that is down;
+# +14 webhook receivers the tests start (CERTMILL_WEBHOOK_PORT; [webhooks]
+# allow_destinations lets deliveries reach 127.0.0.0/8). All on 127.0.0.1.
 #
 # DNS: BIND is primary for example.test (TSIG-signed updates) and secondary
 # for pdns.example.test, whose primary is PowerDNS (zone kind Master, sqlite
@@ -963,6 +964,11 @@ port = $HTTP01_PORT
 [alpn]
 # ::1 too, so Pebble can validate the IP identifier ::1 over TLS-ALPN-01 (RFC 8738).
 listen = 127.0.0.1:$TLSALPN_PORT [::1]:$TLSALPN_PORT
+# Deliveries may reach the tests' receivers on loopback; retries start 200 ms apart.
+[webhooks]
+allow_destinations = 127.0.0.0/8 ::1/128
+retry_base_ms = 200
+timeout_ms = 5000
 [log]
 level = info
 EOF
@@ -1100,6 +1106,7 @@ write_stack_env() {
         env_line CERTMILL_PDNS_SERVER_ID localhost
         env_line CERTMILL_PDNS_ZONE "$PDNS_ZONE"
         env_line CERTMILL_WORKERS "$WORKERS"
+        env_line CERTMILL_WEBHOOK_PORT "$((PORT_BASE + 14))"
     } | write_secret "$DIR/stack.env"
     if [[ "$DIR" == "$repo/var/stack" ]]; then
         ln -sfn stack/stack.env "$repo/var/stack.env"

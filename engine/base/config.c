@@ -24,6 +24,8 @@ static const char *const config_keys_dns[] = { "resolvers",     "port", "timeout
                                                "exec_programs", NULL };
 static const char *const config_keys_alpn[] = { "listen", NULL };
 static const char *const config_keys_http01[] = { "port", "webroot", NULL };
+static const char *const config_keys_webhooks[] = { "allow_destinations", "retry_base_ms", "timeout_ms",
+                                                    "rotate_grace_s", NULL };
 static const char *const config_keys_ca[] = { "directory", "trust", "max_inflight",
                                               "exclusive_new_order", "timeout_ms", "contact",
                                               "caa_identities", "preferred_chain", "eab_kid",
@@ -61,6 +63,8 @@ static bool config_check_keys(const struct ini *ini, char *err, size_t errlen)
             keys = config_keys_dns;
         else if (strcmp(e->section, "alpn") == 0)
             keys = config_keys_alpn;
+        else if (strcmp(e->section, "webhooks") == 0)
+            keys = config_keys_webhooks;
         else if (strcmp(e->section, "http01") == 0)
             keys = config_keys_http01;
         else if (strncmp(e->section, "ca.", 3) == 0 && e->section[3])
@@ -266,6 +270,27 @@ static bool config_load_ca(const struct ini *ini, const char *section, struct co
     return config_bool(ini, section, "exclusive_new_order", false, &ca->exclusive_new_order, err, errlen);
 }
 
+/* Reads [webhooks]: the destinations allowed besides public addresses, retry pace, timeout. */
+static bool config_load_webhooks(const struct ini *ini, struct config *cfg, char *err, size_t errlen)
+{
+    long n;
+    char why[160];
+    if (!wh_allow_parse(ini_get(ini, "webhooks", "allow_destinations"), &cfg->webhook_allow, why, sizeof why)) {
+        snprintf(err, errlen, "%s:%d: %s", ini->path, config_line(ini, "webhooks", "allow_destinations"), why);
+        return false;
+    }
+    if (!config_int(ini, "webhooks", "retry_base_ms", 10, 3600000, 10000, &n, err, errlen))
+        return false;
+    cfg->webhook_retry_base_ms = n;
+    if (!config_int(ini, "webhooks", "timeout_ms", 100, 60000, 10000, &n, err, errlen))
+        return false;
+    cfg->webhook_timeout_ms = n;
+    if (!config_int(ini, "webhooks", "rotate_grace_s", 0, 30 * 86400, 86400, &n, err, errlen))
+        return false;
+    cfg->webhook_rotate_grace_s = (int)n;
+    return true;
+}
+
 /* Turns the parsed file into struct config. */
 static bool config_from_ini(const struct ini *ini, struct config *cfg, char *err, size_t errlen)
 {
@@ -303,6 +328,8 @@ static bool config_from_ini(const struct ini *ini, struct config *cfg, char *err
         return false;
     cfg->http01_port = (int)n;
     cfg->http01_webroot = config_str(ini, "http01", "webroot", NULL);
+    if (!config_load_webhooks(ini, cfg, err, errlen))
+        return false;
     const char *lvl = ini_get(ini, "log", "level");
     cfg->log_level = lvl ? log_level_parse(lvl) : LOG_LVL_INFO;
     if (cfg->log_level < 0) {

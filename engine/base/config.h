@@ -3,6 +3,7 @@
 #define CM_CONFIG_H
 
 #include "base/budget_conf.h"
+#include "webhook/netpolicy.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,6 +50,11 @@ struct config {
     char *http01_webroot;       /* also write token files under DIR/.well-known/acme-challenge; NULL: no */
     /* [alpn]: certmill-alpn, the TLS-ALPN-01 responder */
     char *alpn_listen;          /* host:port */
+    /* [webhooks]: where deliveries may go and how they are retried */
+    struct wh_allow webhook_allow;  /* non-public ranges allowed (allow_destinations); default none */
+    long webhook_retry_base_ms;     /* first retry delay; each next one 4 times longer, up to 6 h */
+    long webhook_timeout_ms;        /* one delivery attempt */
+    int webhook_rotate_grace_s;     /* the old secret still signs this long after rotate-secret */
     struct config_ca *cas;
     size_t n_cas;
 };

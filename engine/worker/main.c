@@ -1,5 +1,6 @@
 /* certmill-worker — claims due steps from PostgreSQL and advances orders one step at a time. */
 #include "heartbeat.h"
+#include "renew.h"
 #include "wdns.h"
 #include "worker.h"
 
@@ -56,13 +57,28 @@ static void worker_idle(struct worker *w)
     long ms = w->cfg->poll_interval_ms, due = -1;
     if (db_job_next_due(w->db, &due) == DB_OK && due >= 0 && due < ms)
         ms = due;
+    due = renew_next_due_ms(w);
+    if (due >= 0 && due < ms)
+        ms = due;
     if (ms > 0)
         db_job_wait(w->db, ms);
 }
 
-/* Claims and runs steps until told to stop. */
+/* Milliseconds of a monotonic clock. */
+static long long worker_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Due certificates handled per scheduler pass: a backlog is worked off between steps. */
+#define WORKER_RENEW_BATCH 50
+
+/* Claims and runs steps until told to stop; a renewal scheduler pass at most once per poll interval. */
 static void worker_loop(struct worker *w)
 {
+    long long next_pass = 0;
     while (!worker_stop) {
         if (db_is_down(w->db)) {
             if (!db_ensure(w->db) || db_job_listen(w->db) != DB_OK) {
@@ -70,8 +86,20 @@ static void worker_loop(struct worker *w)
                 continue;
             }
         }
-        if (!worker_run_one(w) && !worker_stop)
+        bool renewed = false;
+        if (worker_now_ms() >= next_pass) {
+            int n = renew_pass(w, WORKER_RENEW_BATCH);
+            renewed = n > 0;
+            /* A full batch leaves more due: the next pass comes after one step, not a whole interval. */
+            next_pass = worker_now_ms() + (n == WORKER_RENEW_BATCH ? 0 : w->cfg->poll_interval_ms);
+        }
+        /* Webhook deliveries take turns with order steps, so neither starves the other. */
+        bool stepped = worker_run_one(w);
+        bool sent = !worker_stop && worker_webhook_run_one(w);
+        if (!stepped && !sent && !renewed && !worker_stop) {
             worker_idle(w);
+            next_pass = 0; /* woken: a certificate may have fallen due */
+        }
     }
 }
 

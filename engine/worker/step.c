@@ -1,5 +1,6 @@
 /* step — running one claimed step: load, dispatch, and the common ways a step ends. */
 #include "step.h"
+#include "renew.h"
 
 #include "heartbeat.h"
 
@@ -282,6 +283,9 @@ enum step_rc step_tx_fail(struct step *s)
     enum db_rc rc = db_work_order_state(db, s->order_id, "failed", step_order_str(s, "step"), s->problem);
     if (rc == DB_OK)
         rc = step_event_order(s, "order.failed", "failed", s->problem);
+    /* A failed renewal keeps its certificate: the next attempt backs off. */
+    if (rc == DB_OK)
+        rc = renew_order_failed(s);
     if (rc == DB_OK)
         rc = db_job_delete(db, &s->job);
     if (rc == DB_OK)
@@ -327,7 +331,10 @@ static enum step_rc step_dispatch(struct step *s)
     int st = state_step_parse(step_order_str(s, "step"));
     int status = state_order_status_parse(step_order_str(s, "status"));
     if (status < 0 || state_order_final((enum order_status)status) || st == STEP_DONE) {
-        /* A final order keeps no job; one left over (crash between writes) is removed. */
+        /* A final order keeps no job; one left over (crash between writes) is removed. A job the
+         * panel's cancel left behind is there to remove the order's challenge records first. */
+        if (status == ORDER_CANCELLED)
+            step_challenge_cleanup(s);
         if (step_tx_begin(s) != STEP_RC_OK)
             return STEP_RC_LOST;
         enum db_rc rc = db_job_delete(s->w->db, &s->job);

@@ -1,6 +1,7 @@
 /* step_issue — the certificate: key and CSR (ours, or the customer's as sent), finalize, download, store. */
 #include "step.h"
 #include "budget.h"
+#include "renew.h"
 
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -223,6 +224,9 @@ static enum step_rc step_cert_store(struct step *s, const struct cert_info *ci)
         rc = budget_record_issued(s); /* its reserved certificate slots count from now */
     if (rc == DB_OK)
         rc = step_cert_issued_event(s, cert_id, ci);
+    /* Its renewal time; the certificate it renews becomes superseded (certificate.renewed). */
+    if (rc == DB_OK)
+        rc = renew_cert_issued(s, cert_id, (long long)ci->not_before, (long long)ci->not_after);
     if (rc != DB_OK) {
         free(cert_id);
         free(ari_id);

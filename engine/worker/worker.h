@@ -31,6 +31,10 @@ struct worker {
     struct heartbeat *hb; /* keeps the lease of the running step (heartbeat.c); NULL: none */
 };
 
+/* Claims and sends one due webhook delivery (webhooks.c); false when none was due. */
+bool worker_webhook_run_one(struct worker *w);
+/* The delay before a delivery's next attempt after attempts failed ones (webhooks.c). */
+long worker_webhook_backoff_ms(long base_ms, int attempts);
 /* Claims and performs one due step; false when nothing was due. */
 bool worker_run_one(struct worker *w);
 /* The client for a configured CA, NULL if the name is not configured. */

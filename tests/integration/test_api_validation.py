@@ -381,9 +381,16 @@ def test_idempotency_race(tenant, db):
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as ex:
         results = list(ex.map(post, range(8)))
-    assert all(r.status_code in (200, 202) for r in results), [(r.status_code, r.text) for r in results]
-    assert len({r.json()["id"] for r in results}) == 1
+    # one creates the order; the others replay it (200) or, while the first still holds the
+    # key, are told at once to come back (409 idempotency_in_flight)
+    assert all(r.status_code in (200, 202, 409) for r in results), [(r.status_code, r.text) for r in results]
+    assert all(r.json()["code"] == "idempotency_in_flight" for r in results if r.status_code == 409)
+    done = [r for r in results if r.status_code != 409]
     assert sum(r.status_code == 202 for r in results) == 1
+    assert len({r.json()["id"] for r in done}) == 1
+    # coming back after a 409 gets the first answer
+    again = post(None)
+    assert again.status_code == 200 and again.json()["id"] == done[0].json()["id"]
     with db.cursor() as cur:
         cur.execute("SELECT count(*) FROM orders WHERE tenant_id = %s AND idempotency_key = %s", (t["id"], key))
         assert cur.fetchone()[0] == 1

@@ -40,15 +40,16 @@ class Front:
             return out
 
 
-def _wait_problem(api, oid, code, timeout=60):
+def _wait_problem(api, oid, codes, timeout=60):
     deadline = time.time() + timeout
+    codes = (codes,) if isinstance(codes, str) else codes
     while time.time() < deadline:
         o = api.get(f"/v1/orders/{oid}").json()
-        if o["problem"] and o["problem"]["code"] == code:
+        if o["problem"] and o["problem"]["code"] in codes:
             return o
         assert o["status"] not in ("issued", "failed"), o
         time.sleep(0.1)
-    raise AssertionError(f"order {oid} never showed {code}")
+    raise AssertionError(f"order {oid} never showed {codes}")
 
 
 def test_rate_limited_order_waits_for_retry_after(stack, new_tenant):
@@ -88,8 +89,9 @@ def test_unavailable_ca_is_retried_after_retry_after(stack, new_tenant):
         r = api.post("/v1/orders", {"domains": names, "ca": "local-front"})
         assert r.status_code == 202, r.text
         oid = r.json()["id"]
-        o = _wait_problem(api, oid, "ca_error")
-        assert o["problem"]["retryable"] is True and o["problem"]["ca_problem"]["status"] == 503
+        # a HEAD for a nonce meets the 503 without a body (ca_unreachable), a POST with its problem (ca_error)
+        o = _wait_problem(api, oid, ("ca_error", "ca_unreachable"))
+        assert o["problem"]["retryable"] is True and o["problem"]["next_attempt_at"]
         time.sleep(6)
     finally:
         front.fault("unavailable", False)
@@ -97,10 +99,11 @@ def test_unavailable_ca_is_retried_after_retry_after(stack, new_tenant):
     check_issued(stack, api, done, names, ec.EllipticCurvePrivateKey)
     seen = front.requests()
     refused = [t for t, m, uri, s in seen if s == 503]
-    # within 6 s of outage, with Retry-After: 2, certmill asked about three times: no storm
-    assert 2 <= len(refused) <= 5, seen
+    assert len(refused) >= 2, seen
+    # every try waited for Retry-After: 2 (so no more than one per 2 s of outage): no storm
     for a, b in zip(refused, refused[1:]):
         assert b - a >= 2.0, refused
+    assert len(refused) <= (refused[-1] - refused[0]) / 2.0 + 1, refused
 
 
 def polls_honour_retry_after(front_requests, gap=2.0):
