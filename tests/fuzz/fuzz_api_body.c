@@ -1,6 +1,6 @@
 /*
  * fuzz_api_body — the request body of every endpoint that takes one. The first byte
- * picks the route (of those with a POST or PUT method), the rest is the body; the
+ * picks the route (of those with a POST, PUT or PATCH method), the rest is the body; the
  * handler runs as certmill-fcgi would run it after authentication, so the JSON reader
  * (size, nesting depth, duplicate keys) and the endpoint's field table see the input.
  */
@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const struct fcgi_route *routes = fcgi_routes(&n);
     const struct fcgi_route *pick[64];
     for (size_t i = 0; i < n && bodied < 64; i++)
-        if (strcmp(routes[i].method, "POST") == 0 || strcmp(routes[i].method, "PUT") == 0)
+        if (strcmp(routes[i].method, "POST") == 0 || strcmp(routes[i].method, "PUT") == 0 ||
+            strcmp(routes[i].method, "PATCH") == 0)
             pick[bodied++] = &routes[i];
     if (bodied == 0)
         return 0;
