@@ -154,6 +154,12 @@ static enum pf_outcome pf_http_self_check(struct step *s, struct pf_name *n, con
         log_info("order %s: self-check of %s was redirected (HTTP %ld); left to the CA", s->order_id, n->base,
                  status);
         out = PF_PASS;
+    } else if (cc == CURLE_OK && (status == 502 || status == 503 || status == 504)) {
+        /* The front or certmill-fcgi is busy or without its database: no verdict on the name, ask again later. */
+        snprintf(n->code, sizeof n->code, "preflight_http_unavailable");
+        snprintf(n->detail, sizeof n->detail, "GET %s (at %s) answered HTTP %ld: the responder is unavailable", url,
+                 addr, status);
+        out = PF_RETRY;
     } else if (cc == CURLE_OK) {
         snprintf(detail, sizeof detail, "GET %s (at %s) answered HTTP %ld%s%s instead of certmill's probe", url,
                  addr, status, body.data ? ": " : "", body.data ? log_safe(safe, sizeof safe, body.data) : "");
@@ -234,8 +240,11 @@ enum step_rc step_preflight(struct step *s)
         n.ip = ident_is_ip(n.domain);
         enum pf_outcome out = pf_check_name(s, &n, challenge);
         if (out == PF_RETRY) {
-            /* A lookup failed (timeout, SERVFAIL): a passing fault of DNS, not a verdict on the name. */
-            s->problem = step_problem("preflight_dns_error", n.detail, true, NULL);
+            /* A lookup failed (timeout, SERVFAIL) or the HTTP-01 responder was away: a passing fault, no verdict. */
+            if (strcmp(n.code, "preflight_http_unavailable") == 0)
+                s->problem = step_problem("preflight_http_unavailable", n.detail, true, NULL);
+            else
+                s->problem = step_problem("preflight_dns_error", n.detail, true, NULL);
             ret = STEP_RC_RETRY;
             break;
         }
