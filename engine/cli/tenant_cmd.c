@@ -140,6 +140,15 @@ static int tenant_set_limits(struct db *db, int argc, char **argv)
         fputs("certmill: tenant set-limits: database error\n", stderr);
         return TENANT_CMD_FAIL;
     }
+    /* The rate as an operator writes it ("5/s", "none"); null: the server's default. */
+    const char *per_s = json_string_value(json_object_get(row, "rate_per_s"));
+    char rate[32];
+    if (per_s) {
+        double r = strtod(per_s, NULL);
+        rate_format(r < 0 ? 0 : r, rate, sizeof rate);
+    }
+    json_object_set_new(row, "rate", per_s ? json_string(rate) : json_null());
+    json_object_del(row, "rate_per_s");
     char *out = json_dumps(row, JSON_COMPACT);
     if (out)
         puts(out);
