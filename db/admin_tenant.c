@@ -44,3 +44,19 @@ enum db_rc db_admin_tenant_delete(struct db *db, const char *tenant_id)
     db_rollback(db);
     return rc;
 }
+
+/* Sets the tenant's own limits: each of the four (rate, burst, max_active_orders, max_certificates) only when set[i]; a NULL value puts back the server's default. */
+enum db_rc db_admin_tenant_set_limits(struct db *db, const char *tenant_id, const bool set[4],
+                                      const char *const values[4], json_t **out)
+{
+    const char *p[] = { tenant_id, set[0] ? "true" : "false", values[0], set[1] ? "true" : "false", values[1],
+                        set[2] ? "true" : "false", values[2], set[3] ? "true" : "false", values[3] };
+    return db_query_row(db,
+                        "UPDATE tenants SET"
+                        " rate_per_s = CASE WHEN $2::boolean THEN $3::double precision ELSE rate_per_s END,"
+                        " rate_burst = CASE WHEN $4::boolean THEN $5::integer ELSE rate_burst END,"
+                        " max_active_orders = CASE WHEN $6::boolean THEN $7::bigint ELSE max_active_orders END,"
+                        " max_certificates = CASE WHEN $8::boolean THEN $9::bigint ELSE max_certificates END"
+                        " WHERE id = $1 RETURNING id, name, rate_per_s, rate_burst, max_active_orders, max_certificates",
+                        9, p, NULL, NULL, out);
+}

@@ -98,6 +98,9 @@ enum db_rc db_api_order_create(struct db *db, const struct db_api_order_new *o, 
     if (rc != DB_OK)
         return rc;
     rc = o->idempotency_key ? db_api_order_key_lock(db, o) : DB_OK;
+    /* After the key's lock: a replay of a stored order is answered before any quota. */
+    if (rc == DB_OK && o->quota)
+        rc = db_api_quota_check(db, o->tenant_id, o->quota);
     if (rc == DB_OK)
         rc = db_api_order_insert(db, o, id);
     if (rc == DB_OK)

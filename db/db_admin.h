@@ -4,6 +4,7 @@
 
 #include "db.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -33,6 +34,13 @@ enum db_rc db_admin_account_set_key(struct db *db, const char *tenant_id, const 
 /* Sets the tenant's default CA (NULL: the server's) and fallbacks (JSON array of names): *out the tenant row. */
 enum db_rc db_admin_tenant_set_cas(struct db *db, const char *tenant_id, const char *default_ca,
                                    const json_t *fallbacks, json_t **out);
+/*
+ * Sets the tenant's own abuse limits (rate per second, burst, max_active_orders,
+ * max_certificates): column i changes only when set[i]; values[i] NULL puts back the
+ * server's default, "-1" means none. *out the tenant's limits. DB_NOTFOUND: no tenant.
+ */
+enum db_rc db_admin_tenant_set_limits(struct db *db, const char *tenant_id, const bool set[4],
+                                      const char *const values[4], json_t **out);
 /* The tenant's ACME accounts: *out = [{"ca", "url"}]. */
 enum db_rc db_admin_tenant_accounts(struct db *db, const char *tenant_id, json_t **out);
 /* Removes the tenant with its keys, orders, certificates, accounts and providers; DB_NOTFOUND when gone. */

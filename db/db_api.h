@@ -44,7 +44,20 @@ struct db_api_order_new {
     bool allow_partial;
     const char *idempotency_key;   /* NULL: none */
     const unsigned char *request_hash; /* DB_API_HASH_LEN bytes, with idempotency_key */
+    struct db_api_quota *quota;    /* checked in the transaction; NULL: no quota */
 };
+
+/* The server's quota defaults for one order (-1: none) and, after a refusal, which quota said no. */
+struct db_api_quota {
+    long max_active_orders;
+    long max_certificates;
+    const char *exceeded; /* NULL, "max_active_orders" or "max_certificates" */
+    long limit;           /* the tenant's value of that quota */
+    long used;            /* what the tenant has */
+};
+
+/* Advisory-lock class of the quota check: pg_advisory_xact_lock(74201, hashtext(tenant_id)). */
+#define DB_API_QUOTA_LOCK_CLASS "74201"
 
 /* Keyset position and page size of a list (newest first on created_at, id). */
 struct db_api_page {
@@ -72,6 +85,25 @@ struct db_api_order_filter {
  * left behind on any failure.
  */
 enum db_rc db_api_order_create(struct db *db, const struct db_api_order_new *o, char **id);
+
+/* --- api_limits.c --- */
+
+/* A tenant's own request rate (tenants.rate_per_s, rate_burst); has_* false: the server's default. per_s -1: none. */
+struct db_api_tenant_rate {
+    bool has_per_s;
+    double per_s;
+    bool has_burst;
+    int burst;
+};
+
+/* db_api_key_tenant with the tenant's own rate, in the same single statement. */
+enum db_rc db_api_key_auth(struct db *db, const unsigned char hash[DB_API_HASH_LEN], char **tenant_id,
+                           struct db_api_tenant_rate *rate);
+/*
+ * (tx) Whether the tenant may have one more order: DB_OK, or DB_CONFLICT with q->exceeded,
+ * q->limit and q->used set (the tenant's own max_* override q's defaults).
+ */
+enum db_rc db_api_quota_check(struct db *db, const char *tenant_id, struct db_api_quota *q);
 /* Finds the order made with an Idempotency-Key; *id (caller frees) and its request hash. */
 enum db_rc db_api_order_by_idempotency(struct db *db, const char *tenant_id, const char *key, char **id,
                                        unsigned char hash[DB_API_HASH_LEN]);

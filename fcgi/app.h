@@ -18,9 +18,12 @@ struct fcgi_app {
     const struct config *cfg;
     unsigned char master_key[SEAL_KEY_LEN];
     bool have_master_key;
+    struct fcgi_limiter *limiter; /* per-tenant request rate (its own lock); NULL: no limit */
 };
 
 /* One per thread: requests of a thread run one after another on its connection. */
+struct fcgi_limiter;
+
 struct fcgi_ctx {
     const struct fcgi_app *app;
     int thread;           /* number, for the log */

@@ -31,8 +31,9 @@ static const char *fcgi_auth_bearer(const char *h)
 }
 
 /* Authenticates the request. */
-bool fcgi_auth(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp)
+bool fcgi_auth(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp, struct rate_rule *rate)
 {
+    *rate = ctx->app->cfg->api_rate;
     if (!req->authorization || !*req->authorization) {
         fcgi_resp_problem(resp, FCGI_PROB_UNAUTHORIZED, NULL, "this endpoint needs Authorization: Bearer <API key>");
         return false;
@@ -50,7 +51,8 @@ bool fcgi_auth(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *res
     struct db *db = fcgi_ctx_db_or_503(ctx, resp);
     if (!db)
         return false;
-    enum db_rc rc = db_api_key_tenant(db, hash, &req->tenant_id);
+    struct db_api_tenant_rate own;
+    enum db_rc rc = db_api_key_auth(db, hash, &req->tenant_id, &own);
     OPENSSL_cleanse(hash, sizeof hash);
     if (rc == DB_NOTFOUND) {
         fcgi_resp_problem(resp, FCGI_PROB_UNAUTHORIZED, NULL, "the API key is unknown or has been revoked");
@@ -60,5 +62,10 @@ bool fcgi_auth(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *res
         fcgi_resp_problem(resp, FCGI_PROB_SERVICE_UNAVAILABLE, NULL, NULL);
         return false;
     }
+    /* The tenant's own values win; -1 is its "none". */
+    if (own.has_per_s)
+        rate->per_s = own.per_s < 0 ? 0 : own.per_s;
+    if (own.has_burst)
+        rate->burst = own.burst;
     return true;
 }

@@ -2,6 +2,7 @@
 #include "dispatch.h"
 
 #include "auth.h"
+#include "limiter.h"
 #include "router.h"
 #include "text.h"
 
@@ -55,9 +56,17 @@ void fcgi_dispatch(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp 
     case FCGI_ROUTE_OK:
         break;
     }
-    if (route->needs_auth && !fcgi_auth(ctx, req, resp))
-        return;
-    if (route->json_body && !fcgi_dispatch_body(ctx, req, resp))
-        return;
-    route->handler(ctx, req, resp);
+    /* The rate limit counts authenticated requests, per tenant, before any other work. */
+    struct fcgi_limit lim = { .limited = false };
+    if (route->needs_auth) {
+        struct rate_rule rate;
+        if (!fcgi_auth(ctx, req, resp, &rate))
+            return;
+        if (!fcgi_limiter_admit(ctx->app->limiter, req->tenant_id, &rate, resp, &lim))
+            return;
+    }
+    if (!route->json_body || fcgi_dispatch_body(ctx, req, resp))
+        route->handler(ctx, req, resp);
+    /* After the handler: a problem it answers replaces the headers built so far. */
+    fcgi_limiter_headers(resp, &lim);
 }

@@ -1,6 +1,7 @@
 /*
  * dispatch — one request through the fixed sequence: route (404/405), API key (401),
- * media type (415), body limit (413), then the endpoint's handler.
+ * the tenant's request rate (429), media type (415), body limit (413), then the
+ * endpoint's handler; the RateLimit fields are added to whatever it answers.
  */
 #ifndef CM_FCGI_DISPATCH_H
 #define CM_FCGI_DISPATCH_H

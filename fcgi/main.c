@@ -13,6 +13,7 @@
 #include "base/xalloc.h"
 #include "crypto/seal.h"
 #include "base/listen.h"
+#include "limiter.h"
 #include "serve.h"
 
 #include <fcgiapp.h>
@@ -137,6 +138,7 @@ int main(int argc, char **argv)
         goto out;
     }
     app.have_master_key = true;
+    app.limiter = fcgi_limiter_new();
     /* Seed jansson's hash function before threads race to do it. */
     json_object_seed(0);
     if (FCGX_Init() != 0) {
@@ -155,6 +157,7 @@ out:
     if (listen_fd >= 0)
         close(listen_fd);
     OPENSSL_cleanse(app.master_key, sizeof app.master_key);
+    fcgi_limiter_free(app.limiter);
     config_free(cfg);
     return rc;
 }

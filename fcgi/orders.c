@@ -10,6 +10,7 @@
 #include "order_input.h"
 #include "order_profile.h"
 #include "paging.h"
+#include "quota.h"
 #include "query.h"
 #include "text.h"
 
@@ -118,6 +119,7 @@ void fcgi_orders_create(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_
         goto out;
     if (in.profile && !fcgi_order_profile_check(db, in.ca, in.profile, resp))
         goto out;
+    struct db_api_quota quota = fcgi_quota_defaults(ctx->app->cfg);
     struct db_api_order_new o = {
         .tenant_id = req->tenant_id,
         .domains = in.domains,
@@ -134,8 +136,13 @@ void fcgi_orders_create(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_
         .allow_partial = in.allow_partial,
         .idempotency_key = key,
         .request_hash = hash,
+        .quota = &quota,
     };
     enum db_rc rc = db_api_order_create(db, &o, &id);
+    if (rc == DB_CONFLICT && quota.exceeded) {
+        fcgi_quota_problem(resp, &quota);
+        goto out;
+    }
     if (rc == DB_CONFLICT && key) {
         /* Another request with the same key came first: its replay when it is done, else it is still in flight. */
         if (!fcgi_orders_idempotent(db, req->tenant_id, key, hash, resp))

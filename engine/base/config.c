@@ -17,7 +17,9 @@
 /* The keys each section may hold; anything else is a typo worth stopping for. */
 static const char *const config_keys_database[] = { "conninfo", NULL };
 static const char *const config_keys_keys[] = { "master_key_file", NULL };
-static const char *const config_keys_api[] = { "fcgi_listen", "default_ca", "max_body", "max_names", NULL };
+static const char *const config_keys_api[] = { "fcgi_listen", "default_ca", "max_body", "max_names",
+                                               "rate_limit", "rate_burst", "max_active_orders",
+                                               "max_certificates", NULL };
 static const char *const config_keys_worker[] = { "poll_interval_ms", "lease_seconds", NULL };
 static const char *const config_keys_log[] = { "level", NULL };
 static const char *const config_keys_dns[] = { "resolvers",     "port", "timeout_ms", "propagation_timeout_s",
@@ -88,6 +90,50 @@ static int config_line(const struct ini *ini, const char *section, const char *k
         if (strcmp(ini->v[i].section, section) == 0 && strcmp(ini->v[i].key, key) == 0)
             return ini->v[i].line;
     return 0;
+}
+
+/* Reads a quota of [api]: a count from 0, or "none" (-1). */
+static bool config_quota(const struct ini *ini, const char *key, long def, long *out, char *err, size_t errlen)
+{
+    const char *v = ini_get(ini, "api", key);
+    if (v && strcmp(v, "none") == 0) {
+        *out = -1;
+        return true;
+    }
+    char *end;
+    errno = 0;
+    long n = v ? strtol(v, &end, 10) : def;
+    if (v && (errno || end == v || *end || n < 0 || n > CONFIG_MAX_QUOTA)) {
+        snprintf(err, errlen, "%s:%d: %s must be an integer from 0 to %ld, or none", ini->path,
+                 config_line(ini, "api", key), key, CONFIG_MAX_QUOTA);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+/* Reads the abuse limits of [api]: the request rate and burst per tenant, and the quotas. */
+static bool config_api_limits(const struct ini *ini, struct config *cfg, char *err, size_t errlen)
+{
+    const char *rate = ini_get(ini, "api", "rate_limit");
+    cfg->api_rate.per_s = 20;
+    if (rate && !rate_parse(rate, &cfg->api_rate.per_s)) {
+        snprintf(err, errlen, "%s:%d: rate_limit must be N/s, N/m, N/h or none", ini->path,
+                 config_line(ini, "api", "rate_limit"));
+        return false;
+    }
+    const char *v = ini_get(ini, "api", "rate_burst");
+    char *end;
+    errno = 0;
+    long n = v ? strtol(v, &end, 10) : 100;
+    if (v && (errno || end == v || *end || n < 1 || n > RATE_MAX_BURST)) {
+        snprintf(err, errlen, "%s:%d: rate_burst must be an integer from 1 to %d", ini->path,
+                 config_line(ini, "api", "rate_burst"), RATE_MAX_BURST);
+        return false;
+    }
+    cfg->api_rate.burst = (int)n;
+    return config_quota(ini, "max_active_orders", 1000, &cfg->max_active_orders, err, errlen) &&
+           config_quota(ini, "max_certificates", 10000, &cfg->max_certificates, err, errlen);
 }
 
 /* Reads an integer in [lo, hi], or the default when absent. */
@@ -306,6 +352,8 @@ static bool config_from_ini(const struct ini *ini, struct config *cfg, char *err
     if (!config_int(ini, "api", "max_names", 1, 100, 100, &n, err, errlen))
         return false;
     cfg->max_names = (int)n;
+    if (!config_api_limits(ini, cfg, err, errlen))
+        return false;
     if (!config_int(ini, "worker", "poll_interval_ms", 10, 600000, 1000, &n, err, errlen))
         return false;
     cfg->poll_interval_ms = (int)n;

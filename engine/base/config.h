@@ -3,6 +3,7 @@
 #define CM_CONFIG_H
 
 #include "base/budget_conf.h"
+#include "base/rate_limit.h"
 #include "webhook/netpolicy.h"
 
 #include <stdbool.h>
@@ -28,6 +29,8 @@ struct config_ca {
     struct budget_rule budget[BUDGET_COUNT]; /* rate-limit budgets (budget_*; default: Let's Encrypt's) */
 };
 
+#define CONFIG_MAX_QUOTA 100000000L
+
 struct config {
     char *path;
     char *db_conninfo;
@@ -36,6 +39,10 @@ struct config {
     char *default_ca;
     size_t max_body;      /* bytes of a request body */
     int max_names;        /* names per order */
+    /* Abuse limits per tenant (rate_limit, rate_burst, max_*); a tenant's own override wins. */
+    struct rate_rule api_rate; /* requests; per_s 0: none */
+    long max_active_orders;    /* orders not final; -1: none */
+    long max_certificates;     /* certificates kept (active or expiring); -1: none */
     int poll_interval_ms; /* worker idle poll */
     int lease_seconds;    /* how long a claimed step stays with a worker */
     int log_level;

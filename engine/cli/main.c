@@ -27,6 +27,8 @@ static int cli_usage(void)
           "  tenant create NAME       create a tenant and print its first API key (shown once)\n"
           "  tenant list              list tenants\n"
           "  tenant set-ca TENANT DEFAULT|- [FALLBACK...]  the tenant's default CA and failover list\n"
+          "  tenant set-limits TENANT [--rate R] [--burst N] [--max-active-orders N] [--max-certificates N]\n"
+          "                           the tenant's own request rate and quotas (certmill tenant for more)\n"
           "  tenant remove TENANT [--force]  deactivate its ACME accounts, then delete it\n"
           "  key create TENANT        add an API key to a tenant (id or name); printed once\n"
           "  key revoke KEY_ID        revoke an API key\n"

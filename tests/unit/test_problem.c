@@ -70,6 +70,8 @@ static const struct {
     { FCGI_PROB_IDEMPOTENCY_IN_FLIGHT, "idempotency_in_flight", 409, "Idempotency key in use", true },
     { FCGI_PROB_ORDER_NOT_CANCELLABLE, "order_not_cancellable", 409, "Order not cancellable", false },
     { FCGI_PROB_ORDER_NOT_RETRYABLE, "order_not_retryable", 409, "Order not retryable", false },
+    { FCGI_PROB_QUOTA_EXCEEDED, "quota_exceeded", 403, "Quota exceeded", false },
+    { FCGI_PROB_RATE_LIMITED, "rate_limited", 429, "Too Many Requests", true },
     { FCGI_PROB_SERVICE_UNAVAILABLE, "service_unavailable", 503, "Service Unavailable", true },
     { FCGI_PROB_INTERNAL, "internal", 500, "Internal Server Error", false },
 };
