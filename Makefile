@@ -4,6 +4,11 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 BINDIR  ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+DATADIR ?= $(PREFIX)/share/certmill
+DOCDIR  ?= $(PREFIX)/share/doc/certmill
+MANDIR  ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 
 CC      ?= cc
 PKGS    := libcurl openssl libpq jansson libidn2 libpsl ldns
@@ -168,9 +173,10 @@ valgrind: deps all
 	CM_VALGRIND=1 CM_BIN_DIR=$(CURDIR)/build/bin CM_STACK_DIR=$(CURDIR)/var/valgrind CM_PORT_BASE=29000 \
 	  CM_TEST_TIMEOUT=5400 scripts/test.sh $(if $(VALGRIND_TESTS),-k "$(VALGRIND_TESTS)")
 
+# make install [PREFIX=/usr/local] [DESTDIR=] [SYSCONFDIR=/etc] [BINDIR= DATADIR= DOCDIR= MANDIR= UNITDIR=]
 install: all
-	install -d $(DESTDIR)$(BINDIR)
-	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" BINDIR="$(BINDIR)" SYSCONFDIR="$(SYSCONFDIR)" DATADIR="$(DATADIR)" \
+	  DOCDIR="$(DOCDIR)" MANDIR="$(MANDIR)" UNITDIR="$(UNITDIR)" scripts/install.sh $(OUT)
 
 clean:
 	rm -rf build

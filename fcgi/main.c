@@ -13,6 +13,7 @@
 #include "base/xalloc.h"
 #include "crypto/seal.h"
 #include "base/listen.h"
+#include "base/notify.h"
 #include "limiter.h"
 #include "serve.h"
 
@@ -81,7 +82,7 @@ static void fcgi_block_signals(sigset_t *set)
 }
 
 /* Starts the threads, waits for a stop signal, and winds them down. */
-static int fcgi_run(const struct fcgi_app *app, int listen_fd, int nthreads, sigset_t *set)
+static int fcgi_run(const struct fcgi_app *app, int listen_fd, bool inherited, int nthreads, sigset_t *set)
 {
     struct fcgi_serve_arg *args = xcalloc((size_t)nthreads, sizeof *args);
     pthread_t *tids = xcalloc((size_t)nthreads, sizeof *tids);
@@ -96,14 +97,25 @@ static int fcgi_run(const struct fcgi_app *app, int listen_fd, int nthreads, sig
         }
     }
     if (rc == 0) {
-        log_info("listening on %s with %d threads", app->cfg->fcgi_listen, nthreads);
+        log_info("listening on %s with %d threads", inherited ? "the socket of the service manager" : app->cfg->fcgi_listen,
+                 nthreads);
+        notify_send("READY=1");
         int sig = 0;
         while (sigwait(set, &sig) != 0)
             ;
         log_info("signal %d: finishing requests in progress and stopping", sig);
+        notify_send("STOPPING=1");
     }
     fcgi_serve_stop();
     FCGX_ShutdownPending();
+    if (inherited) {
+        /* The socket belongs to the service manager, which keeps it open for the next start: shutting
+         * it down would break that, so the threads are not woken; requests in progress are cut short. */
+        log_info("leaving the listening socket to the service manager");
+        free(tids);
+        free(args);
+        return rc;
+    }
     /* Wakes every thread blocked in accept(): on Linux it then fails with EINVAL. */
     shutdown(listen_fd, SHUT_RDWR);
     for (int i = 0; i < started; i++)
@@ -145,16 +157,22 @@ int main(int argc, char **argv)
         log_error("cannot initialise libfcgi");
         goto out;
     }
-    listen_fd = listen_open(cfg->fcgi_listen, FCGI_BACKLOG, false, err, sizeof err);
+    /* Under systemd's certmill-fcgi.socket the socket comes ready-made; else [api] fcgi_listen. */
+    listen_fd = notify_listen_fd();
+    bool inherited = listen_fd >= 0;
+    if (inherited)
+        log_info("using the listening socket passed by the service manager");
+    else
+        listen_fd = listen_open(cfg->fcgi_listen, FCGI_BACKLOG, false, err, sizeof err);
     if (listen_fd < 0) {
         log_error("%s", err);
         goto out;
     }
     fcgi_block_signals(&set);
-    rc = fcgi_run(&app, listen_fd, opts.threads, &set);
+    rc = fcgi_run(&app, listen_fd, inherited, opts.threads, &set);
     log_info("stopped");
 out:
-    if (listen_fd >= 0)
+    if (listen_fd > 0)
         close(listen_fd);
     OPENSSL_cleanse(app.master_key, sizeof app.master_key);
     fcgi_limiter_free(app.limiter);

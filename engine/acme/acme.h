@@ -98,6 +98,8 @@ struct acme_profile {
 size_t acme_directory_profiles(const struct acme_client *c, const struct acme_profile **out);
 /* True when the loaded directory offers the profile name. */
 bool acme_directory_has_profile(const struct acme_client *c, const char *name);
+/* True when the loaded directory says newAccount needs External Account Binding (meta.externalAccountRequired). */
+bool acme_directory_eab_required(const struct acme_client *c);
 /* True when the loaded directory has a renewalInfo URL (RFC 9773). */
 bool acme_directory_has_renewal_info(const struct acme_client *c);
 

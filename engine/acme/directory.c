@@ -171,3 +171,9 @@ bool acme_directory_has_renewal_info(const struct acme_client *c)
 {
     return c && c->dir.loaded && c->dir.renewal_info;
 }
+
+/* True when the loaded directory says newAccount needs External Account Binding. */
+bool acme_directory_eab_required(const struct acme_client *c)
+{
+    return c && c->dir.loaded && c->dir.eab_required;
+}

@@ -2,6 +2,7 @@
 #include "account_cmd.h"
 #include "apikey.h"
 #include "dns_cmd.h"
+#include "doctor.h"
 #include "tenant_cmd.h"
 
 #include "base/config.h"
@@ -23,6 +24,7 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 static int cli_usage(void)
 {
     fputs("usage: certmill [--config FILE] COMMAND\n"
+          "  doctor                   check the configuration, master key, database and CAs\n"
           "  migrate                  apply pending database migrations\n"
           "  tenant create NAME       create a tenant and print its first API key (shown once)\n"
           "  tenant list              list tenants\n"
@@ -209,6 +211,11 @@ int main(int argc, char **argv)
     if (!cfg) {
         fprintf(stderr, "certmill: %s\n", err);
         return CLI_USAGE;
+    }
+    if (!strcmp(argv[0], "doctor") && argc == 1) { /* it opens the database itself, to say why it cannot */
+        int dret = doctor_run(cfg);
+        config_free(cfg);
+        return dret;
     }
     if (!strcmp(argv[0], "dns")) { /* DNS diagnostics need no database */
         int dret = dns_cmd_run(cfg, argc, argv);

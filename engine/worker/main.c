@@ -5,6 +5,7 @@
 #include "worker.h"
 
 #include "base/log.h"
+#include "base/notify.h"
 #include "base/xalloc.h"
 #include "db_work.h"
 
@@ -78,8 +79,14 @@ static long long worker_now_ms(void)
 /* Claims and runs steps until told to stop; a renewal scheduler pass at most once per poll interval. */
 static void worker_loop(struct worker *w)
 {
-    long long next_pass = 0;
+    long long next_pass = 0, next_beat = 0;
+    long watchdog_ms = notify_watchdog_ms();
     while (!worker_stop) {
+        /* The service manager's watchdog: kept fed while the loop turns, at half its interval. */
+        if (watchdog_ms > 0 && worker_now_ms() >= next_beat) {
+            notify_send("WATCHDOG=1");
+            next_beat = worker_now_ms() + watchdog_ms / 2;
+        }
         if (db_is_down(w->db)) {
             if (!db_ensure(w->db) || db_job_listen(w->db) != DB_OK) {
                 worker_nap(w->cfg->poll_interval_ms);
@@ -168,9 +175,12 @@ int main(int argc, char **argv)
     if (w.db) {
         w.hb = heartbeat_start(w.cfg->db_conninfo, w.id, w.cfg->lease_seconds);
         log_info("worker %s started", w.id);
+        /* Ready once the database is reached (Type=notify units start the next unit then). */
+        notify_send("READY=1");
         worker_loop(&w);
     }
     log_info("worker %s stopping", w.id);
+    notify_send("STOPPING=1");
     heartbeat_stop(w.hb);
     db_close(w.db);
     wdns_free(&w);
