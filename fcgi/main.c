@@ -17,9 +17,11 @@
 #include "limiter.h"
 #include "serve.h"
 
+#include <errno.h>
 #include <fcgiapp.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <time.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -70,6 +72,12 @@ static bool fcgi_parse_args(int argc, char **argv, struct fcgi_opts *o)
     return true;
 }
 
+/* Does nothing: its delivery makes a blocked accept() fail with EINTR. */
+static void fcgi_on_wake(int sig)
+{
+    (void)sig;
+}
+
 /* Blocks the stop signals in every thread (inherited), so main receives them with sigwait. */
 static void fcgi_block_signals(sigset_t *set)
 {
@@ -79,6 +87,11 @@ static void fcgi_block_signals(sigset_t *set)
     pthread_sigmask(SIG_BLOCK, set, NULL);
     /* A client that hangs up must not kill the process on write. */
     signal(SIGPIPE, SIG_IGN);
+    /* SIGUSR1 only interrupts a serving thread's accept() at shutdown (no SA_RESTART). */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = fcgi_on_wake;
+    sigaction(SIGUSR1, &sa, NULL);
 }
 
 /* Starts the threads, waits for a stop signal, and winds them down. */
@@ -109,17 +122,27 @@ static int fcgi_run(const struct fcgi_app *app, int listen_fd, bool inherited, i
     fcgi_serve_stop();
     FCGX_ShutdownPending();
     if (inherited) {
-        /* The socket belongs to the service manager, which keeps it open for the next start: shutting
-         * it down would break that, so the threads are not woken; requests in progress are cut short. */
-        log_info("leaving the listening socket to the service manager");
-        free(tids);
-        free(args);
-        return rc;
+        /* The socket belongs to the service manager, which keeps it for the next start: shutting it
+         * down would break that. Each thread is interrupted in accept() instead (SIGUSR1, no restart),
+         * again until it is gone: one busy with a request finishes it first. */
+        for (int i = 0; i < started; i++) {
+            struct timespec until;
+            do {
+                pthread_kill(tids[i], SIGUSR1);
+                clock_gettime(CLOCK_REALTIME, &until);
+                until.tv_nsec += 100 * 1000000L;
+                if (until.tv_nsec >= 1000000000L) {
+                    until.tv_sec++;
+                    until.tv_nsec -= 1000000000L;
+                }
+            } while (pthread_timedjoin_np(tids[i], NULL, &until) == ETIMEDOUT);
+        }
+    } else {
+        /* Wakes every thread blocked in accept(): on Linux it then fails with EINVAL. */
+        shutdown(listen_fd, SHUT_RDWR);
+        for (int i = 0; i < started; i++)
+            pthread_join(tids[i], NULL);
     }
-    /* Wakes every thread blocked in accept(): on Linux it then fails with EINVAL. */
-    shutdown(listen_fd, SHUT_RDWR);
-    for (int i = 0; i < started; i++)
-        pthread_join(tids[i], NULL);
     free(tids);
     free(args);
     return rc;

@@ -37,12 +37,17 @@ def _bin(name):
     return os.path.join(STACK["CERTMILL_BIN_DIR"], name)
 
 
+def _log(name):
+    """A log in the stack's log directory: scripts/test.sh looks for sanitizer reports there."""
+    return open(os.path.join(STACK["CERTMILL_LOG_DIR"], name + ".log"), "ab")
+
+
 def test_worker_speaks_sd_notify(stack):
     with tempfile.TemporaryDirectory() as d:
         sock, path = _notify_socket(d)
         env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC="1000000")
         p = subprocess.Popen([_bin("certmill-worker"), "--config", stack["CERTMILL_CONFIG"], "--id", "notify-test"],
-                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             env=env, stdout=subprocess.DEVNULL, stderr=_log("worker-notify"))
         try:
             seen = _collect(sock, ["READY=1"], 20)
             assert "READY=1" in seen, seen
@@ -73,7 +78,7 @@ def test_fcgi_takes_its_socket_from_socket_activation(stack):
         # LISTEN_PID must be the service's own pid: a shell sets it to its own, then execs the service
         p = subprocess.Popen(["/bin/sh", "-c", 'LISTEN_PID=$$ exec "$0" --config "$1"', _bin("certmill-fcgi"),
                               stack["CERTMILL_CONFIG"]], env=env, preexec_fn=to_fd3, close_fds=False,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             stdout=subprocess.DEVNULL, stderr=_log("fcgi-activated"))
         try:
             assert "READY=1" in _collect(sock, ["READY=1"], 20)
             cgi_env = dict(os.environ, REQUEST_METHOD="GET", PATH_INFO="/healthz", REQUEST_URI="/healthz",
@@ -84,7 +89,7 @@ def test_fcgi_takes_its_socket_from_socket_activation(stack):
             assert "Status: 200" in text and '"status":"ok"' in text, text
             p.send_signal(signal.SIGTERM)
             assert "STOPPING=1" in _collect(sock, ["STOPPING=1"], 20)
-            p.wait(timeout=30)
+            assert p.wait(timeout=30) == 0
         finally:
             if p.poll() is None:
                 p.kill()
