@@ -39,15 +39,38 @@ static const struct acme_problem *authz_error(const struct acme_authz *az)
 }
 
 /* Sets the problem of an order whose authorization the CA refused. */
-static void authz_invalid(struct step *s, const struct acme_authz *az)
+/*
+ * True when the CA's HTTP-01 look got 502, 503 or 504: certmill's own responder (or the
+ * front before it) was unavailable — a database outage, a restart — not the customer's
+ * setup. Pebble says "... returned 503", Boulder "Invalid response from URL: 503".
+ */
+static bool authz_responder_unavailable(const struct acme_problem *err)
+{
+    static const char *const marks[] = { "returned 502", "returned 503", "returned 504", ": 502", ": 503", ": 504" };
+    if (!err || !err->detail || !strstr(err->detail, "/.well-known/acme-challenge/"))
+        return false;
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+        if (strstr(err->detail, marks[i]))
+            return true;
+    return false;
+}
+
+/* Sets the problem of an authorization the CA found invalid; true when the fault was certmill's responder. */
+static bool authz_invalid(struct step *s, const struct acme_authz *az)
 {
     const struct acme_problem *err = authz_error(az);
     char detail[600];
     snprintf(detail, sizeof detail, "validation of %s%s failed%s%s", az->wildcard ? "*." : "",
              az->identifier ? az->identifier : "?", err && err->detail ? ": " : "",
              err && err->detail ? err->detail : "");
-    s->problem = step_problem("validation_failed", detail, false, err);
     budget_record_failure(s, az->identifier);
+    if (authz_responder_unavailable(err)) {
+        /* The name is fine; certmill was away when the CA looked: a new CA order, counted as a try. */
+        s->problem = step_problem("validation_responder_unavailable", detail, true, err);
+        return true;
+    }
+    s->problem = step_problem("validation_failed", detail, false, err);
+    return false;
 }
 
 /* Stores the CA's view of one authorization (inside the outcome transaction). */
@@ -182,7 +205,7 @@ enum step_rc step_validate(struct step *s)
     struct acme_authz *az = xcalloc(n ? n : 1, sizeof *az);
     bool *responded = xcalloc(n ? n : 1, sizeof *responded), *polled = xcalloc(n ? n : 1, sizeof *polled);
     long *ra = xcalloc(n ? n : 1, sizeof *ra);
-    bool answered_now = false, failed = false;
+    bool answered_now = false, failed = false, ours = false;
     char refused[400] = "";
     long retry_after = -1;
     enum step_rc ret = STEP_RC_OK;
@@ -233,7 +256,7 @@ enum step_rc step_validate(struct step *s)
             retry_after = s->res.retry_after;
         if (strcmp(az[i].status, "valid") != 0 && strcmp(az[i].status, "pending") != 0) {
             /* Stored below with the other authorizations, then the order fails in the same commit. */
-            authz_invalid(s, &az[i]);
+            ours = authz_invalid(s, &az[i]);
             failed = true;
             break;
         }
@@ -245,6 +268,8 @@ enum step_rc step_validate(struct step *s)
         if (strcmp(authz_str(json_array_get(s->authzs, i), "status"), "valid") != 0 &&
             !(polled[i] && strcmp(az[i].status, "valid") == 0))
             settled = false;
+    if (ret == STEP_RC_OK && failed && ours)
+        ret = STEP_RC_RESTART; /* the restart removes what was published and starts a new CA order */
     if (ret == STEP_RC_OK && settled)
         step_challenge_cleanup(s); /* validation is over, whatever its outcome: the records go */
     if (ret == STEP_RC_OK && (ret = step_tx_begin(s)) == STEP_RC_OK) {
