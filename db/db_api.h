@@ -24,6 +24,9 @@
 
 /* Finds the tenant of a non-revoked API key by the SHA-256 of the key; *tenant_id is the caller's. */
 enum db_rc db_api_key_tenant(struct db *db, const unsigned char hash[DB_API_HASH_LEN], char **tenant_id);
+/* The same, with the key's id too (both caller-freed). */
+enum db_rc db_api_key_find(struct db *db, const unsigned char hash[DB_API_HASH_LEN], char **tenant_id,
+                           char **key_id);
 
 /* --- api_orders.c --- */
 

@@ -50,7 +50,7 @@ bool fcgi_auth(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *res
     struct db *db = fcgi_ctx_db_or_503(ctx, resp);
     if (!db)
         return false;
-    enum db_rc rc = db_api_key_tenant(db, hash, &req->tenant_id);
+    enum db_rc rc = db_api_key_find(db, hash, &req->tenant_id, &req->api_key_id);
     OPENSSL_cleanse(hash, sizeof hash);
     if (rc == DB_NOTFOUND) {
         fcgi_resp_problem(resp, FCGI_PROB_UNAUTHORIZED, NULL, "the API key is unknown or has been revoked");

@@ -1,6 +1,7 @@
 /* dispatch — the checks every request passes before its handler. */
 #include "dispatch.h"
 
+#include "audit.h"
 #include "auth.h"
 #include "router.h"
 #include "text.h"
@@ -60,4 +61,6 @@ void fcgi_dispatch(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp 
     if (route->json_body && !fcgi_dispatch_body(ctx, req, resp))
         return;
     route->handler(ctx, req, resp);
+    if (fcgi_audit_wanted(req, resp))
+        fcgi_audit_record(ctx, req, resp);
 }
