@@ -48,7 +48,8 @@ GRANT USAGE ON SCHEMA public TO certmill_api, certmill_worker;
 GRANT SELECT ON tenants TO certmill_api;
 GRANT SELECT (id, tenant_id, key_hash, revoked_at) ON api_keys TO certmill_api;
 GRANT SELECT, INSERT, UPDATE ON orders TO certmill_api;
-GRANT SELECT ON authorizations TO certmill_api;
+-- DELETE: retrying a failed order drops its old authorizations (db/api_order_actions.c).
+GRANT SELECT, DELETE ON authorizations TO certmill_api;
 GRANT SELECT ON http01_probes TO certmill_api;
 GRANT SELECT, UPDATE ON certificates TO certmill_api;
 GRANT SELECT, INSERT, UPDATE, DELETE ON jobs TO certmill_api;
