@@ -10,9 +10,9 @@
 
 /* Finds the tenant of a non-revoked key by its SHA-256, with the tenant's own rate (one statement, as before). */
 enum db_rc db_api_key_auth(struct db *db, const unsigned char hash[DB_API_HASH_LEN], char **tenant_id,
-                           struct db_api_tenant_rate *rate)
+                           char **key_id, struct db_api_tenant_rate *rate)
 {
-    static const char sql[] = "SELECT k.tenant_id, t.rate_per_s, t.rate_burst FROM api_keys k"
+    static const char sql[] = "SELECT k.tenant_id, t.rate_per_s, t.rate_burst, k.id FROM api_keys k"
                               " JOIN tenants t ON t.id = k.tenant_id"
                               " WHERE k.key_hash = $1 AND k.revoked_at IS NULL";
     const char *params[1] = { (const char *)hash };
@@ -20,6 +20,7 @@ enum db_rc db_api_key_auth(struct db *db, const unsigned char hash[DB_API_HASH_L
     const int binary[1] = { 1 };
     enum db_rc rc;
     *tenant_id = NULL;
+    *key_id = NULL;
     memset(rate, 0, sizeof *rate);
     PGresult *res = db_exec(db, sql, 1, params, lens, binary, &rc);
     if (!res)
@@ -29,6 +30,7 @@ enum db_rc db_api_key_auth(struct db *db, const unsigned char hash[DB_API_HASH_L
         return DB_NOTFOUND;
     }
     *tenant_id = xstrdup(PQgetvalue(res, 0, 0));
+    *key_id = xstrdup(PQgetvalue(res, 0, 3));
     if (!PQgetisnull(res, 0, 1)) {
         rate->has_per_s = true;
         rate->per_s = strtod(PQgetvalue(res, 0, 1), NULL);

@@ -24,6 +24,9 @@
 
 /* Finds the tenant of a non-revoked API key by the SHA-256 of the key; *tenant_id is the caller's. */
 enum db_rc db_api_key_tenant(struct db *db, const unsigned char hash[DB_API_HASH_LEN], char **tenant_id);
+/* The same, with the key's id too (both caller-freed). */
+enum db_rc db_api_key_find(struct db *db, const unsigned char hash[DB_API_HASH_LEN], char **tenant_id,
+                           char **key_id);
 
 /* --- api_orders.c --- */
 
@@ -98,7 +101,7 @@ struct db_api_tenant_rate {
 
 /* db_api_key_tenant with the tenant's own rate, in the same single statement. */
 enum db_rc db_api_key_auth(struct db *db, const unsigned char hash[DB_API_HASH_LEN], char **tenant_id,
-                           struct db_api_tenant_rate *rate);
+                           char **key_id, struct db_api_tenant_rate *rate);
 /*
  * (tx) Whether the tenant may have one more order: DB_OK, or DB_CONFLICT with q->exceeded,
  * q->limit and q->used set (the tenant's own max_* override q's defaults).

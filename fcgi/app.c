@@ -29,7 +29,7 @@ struct db *fcgi_ctx_db(struct fcgi_ctx *ctx)
         return ctx->db;
     }
     char err[512];
-    ctx->db = db_open(ctx->app->cfg->db_conninfo, err, sizeof err);
+    ctx->db = db_open(ctx->app->cfg->db_conninfo_api, err, sizeof err);
     if (!ctx->db) {
         ctx->next_connect = now + 1;
         /* Once per outage and thread, not once per request. */

@@ -52,7 +52,7 @@ bool fcgi_auth(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *res
     if (!db)
         return false;
     struct db_api_tenant_rate own;
-    enum db_rc rc = db_api_key_auth(db, hash, &req->tenant_id, &own);
+    enum db_rc rc = db_api_key_auth(db, hash, &req->tenant_id, &req->api_key_id, &own);
     OPENSSL_cleanse(hash, sizeof hash);
     if (rc == DB_NOTFOUND) {
         fcgi_resp_problem(resp, FCGI_PROB_UNAUTHORIZED, NULL, "the API key is unknown or has been revoked");

@@ -1,6 +1,7 @@
 /* dispatch — the checks every request passes before its handler. */
 #include "dispatch.h"
 
+#include "audit.h"
 #include "auth.h"
 #include "limiter.h"
 #include "router.h"
@@ -67,6 +68,8 @@ void fcgi_dispatch(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp 
     }
     if (!route->json_body || fcgi_dispatch_body(ctx, req, resp))
         route->handler(ctx, req, resp);
+    if (fcgi_audit_wanted(req, resp))
+        fcgi_audit_record(ctx, req, resp);
     /* After the handler: a problem it answers replaces the headers built so far. */
     fcgi_limiter_headers(resp, &lim);
 }

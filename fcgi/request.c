@@ -58,6 +58,7 @@ void fcgi_request_from_env(struct fcgi_req *req, char **envp)
     req->idempotency_key = fcgi_request_param(envp, "HTTP_IDEMPOTENCY_KEY", FCGI_MAX_HEADER);
     req->if_none_match = fcgi_request_param(envp, "HTTP_IF_NONE_MATCH", FCGI_MAX_HEADER);
     req->pfx_password = fcgi_request_param(envp, "HTTP_X_PFX_PASSWORD", FCGI_MAX_HEADER);
+    req->remote_addr = fcgi_request_param(envp, "REMOTE_ADDR", FCGI_MAX_REMOTE_ADDR);
     req->content_length = fcgi_request_length(FCGX_GetParam("CONTENT_LENGTH", envp));
 }
 
@@ -108,5 +109,7 @@ void fcgi_request_free(struct fcgi_req *req)
     for (size_t i = 0; i < req->n_params; i++)
         free(req->params[i]);
     free(req->tenant_id);
+    free(req->api_key_id);
+    free(req->remote_addr);
     memset(req, 0, sizeof *req);
 }

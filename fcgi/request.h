@@ -15,6 +15,7 @@
 #define FCGI_MAX_PATH 2048      /* bytes of the path; longer is a 404 */
 #define FCGI_MAX_QUERY 4096     /* bytes of the query string; longer is a 422 */
 #define FCGI_MAX_HEADER 4096    /* bytes kept of a header value (checked precisely by its user) */
+#define FCGI_MAX_REMOTE_ADDR 64  /* bytes of REMOTE_ADDR (an IPv6 address is at most 45) */
 #define FCGI_MAX_ROUTE_PARAMS 2 /* {id} segments in one path */
 
 struct fcgi_req {
@@ -34,6 +35,8 @@ struct fcgi_req {
     char *params[FCGI_MAX_ROUTE_PARAMS]; /* the {id} segments of the matched route */
     size_t n_params;
     char *tenant_id;     /* set by auth */
+    char *api_key_id;    /* set by auth: the key's id (for the audit log) */
+    char *remote_addr;   /* REMOTE_ADDR: the client as the front server saw it; NULL when none */
 };
 
 enum fcgi_body_rc {

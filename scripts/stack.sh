@@ -109,6 +109,9 @@ export no_proxy='*' NO_PROXY='*'
 # The PostgreSQL cluster runs as `postgres` when we are root (initdb refuses
 # root), else as ourselves.
 if ((EUID == 0)); then PG_USER=postgres; else PG_USER=$(id -un); fi
+# The certmill services (fcgi, alpn, workers) run as an unprivileged system user
+# when we are root (docs/security.md, "Least privilege"); else as ourselves.
+if ((EUID == 0)); then SVC_USER=certmill; else SVC_USER=""; fi
 DIR_HASH=$(printf '%s' "$DIR" | sha256sum | cut -c1-12)
 
 # ---------------------------------------------------------------- helpers
@@ -275,6 +278,31 @@ write_secret() {
     mv -f "$tmp" "$1"
 }
 
+# svc_user — create the services' system user when missing (root only).
+svc_user() {
+    [[ -n "$SVC_USER" ]] || return 0
+    if ! id -u "$SVC_USER" >/dev/null 2>&1; then
+        log "creating system user $SVC_USER"
+        useradd --system --user-group --no-create-home --home-dir /nonexistent \
+            --shell /usr/sbin/nologin "$SVC_USER"
+    fi
+}
+
+# svc_own FILE... — the services' secrets: owned by their user, mode 0600 (root reads them anyway).
+svc_own() {
+    [[ -n "$SVC_USER" ]] || return 0
+    chown "$SVC_USER:$SVC_USER" "$@"
+    chmod 0600 "$@"
+}
+
+# svc_run_as — RUN_AS: the command prefix that drops to the services' user (empty when not root).
+svc_run_as() {
+    RUN_AS=()
+    if [[ -n "$SVC_USER" ]]; then
+        RUN_AS=(setpriv --reuid="$SVC_USER" --regid="$SVC_USER" --init-groups --)
+    fi
+}
+
 have_certmill() {
     [[ -x "$BIN/certmill" && -x "$BIN/certmill-fcgi" && -x "$BIN/certmill-worker" && -x "$BIN/certmill-alpn" ]]
 }
@@ -377,6 +405,7 @@ EOF
         log "creating database certmill"
         psql_admin -q -c 'CREATE DATABASE certmill OWNER certmill'
     fi
+    pg_roles
 }
 
 # psql_admin ARGS... — psql to the maintenance database as certmill.
@@ -433,6 +462,44 @@ make_secrets() {
         openssl rand 32 | basenc --base64url -w0 | tr -d '=' | write_secret "$SECRETS/eab-hmac-key"
     fi
     chmod 0600 "$SECRETS/eab-hmac-key"
+    # The services' roles (sql/017_audit.sql grants them what they use), one password each.
+    local role
+    for role in api worker; do
+        pw=""
+        [[ -s "$SECRETS/pgpass-$role" ]] && pw=$(cut -d: -f5- "$SECRETS/pgpass-$role" | head -n1)
+        [[ "$pw" =~ ^[0-9a-f]{32,}$ ]] || pw=$(openssl rand -hex 24)
+        printf '127.0.0.1:%s:*:certmill_%s:%s\n' "$PG_PORT" "$role" "$pw" | write_secret "$SECRETS/pgpass-$role"
+    done
+    # The services read these as their own user; the secrets dir lets its group in.
+    svc_user
+    if [[ -n "$SVC_USER" ]]; then
+        chgrp "$SVC_USER" "$SECRETS"
+        chmod 0750 "$SECRETS"
+        svc_own "$SECRETS/master.key" "$SECRETS/pgpass-api" "$SECRETS/pgpass-worker" "$SECRETS/eab-hmac-key"
+    fi
+    # named reads tsig.key with its capabilities dropped (root's file, mode 0600): the
+    # workers' DNS hook gets its own copy, readable by the services' user.
+    ((EUID != 0)) || chown 0:0 "$SECRETS/tsig.key"
+    write_secret "$SECRETS/tsig-hook.key" <"$SECRETS/tsig.key"
+    svc_own "$SECRETS/tsig-hook.key"
+}
+
+# pg_roles — the services' login roles, with the passwords of secrets/pgpass-ROLE.
+pg_roles() {
+    local role pw
+    for role in api worker; do
+        pw=$(cut -d: -f5- "$SECRETS/pgpass-$role" | head -n1)
+        [[ "$pw" =~ ^[0-9a-f]+$ ]] || die "no password in $SECRETS/pgpass-$role"
+        # On stdin, not argv: no other user sees the password in ps.
+        psql_admin -q <<EOF
+DO \$\$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'certmill_$role') THEN
+        CREATE ROLE certmill_$role;
+    END IF;
+END \$\$;
+ALTER ROLE certmill_$role LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '$pw';
+EOF
+    done
 }
 
 # ---------------------------------------------------------------- pebble
@@ -854,7 +921,7 @@ cleanup) op=delete ttl= what=removed ;;
 *) echo "unknown action \$1" >&2; exit 2 ;;
 esac
 printf 'server 127.0.0.1 %s\nupdate %s %s %s TXT "%s"\nsend\n' $DNS_PORT "\$op" "\$2" "\$ttl" "\$3" |
-    nsupdate -k "$SECRETS/tsig.key"
+    nsupdate -k "$SECRETS/tsig-hook.key"
 echo "\$what \$2"
 EOF
     chmod 0755 "$DIR/hooks/dns-hook"
@@ -874,6 +941,8 @@ write_config() {
     write_secret "$CONF" <<EOF
 [database]
 conninfo = host=127.0.0.1 port=$PG_PORT dbname=certmill user=certmill passfile=$SECRETS/pgpass connect_timeout=5
+conninfo_api = host=127.0.0.1 port=$PG_PORT dbname=certmill user=certmill_api passfile=$SECRETS/pgpass-api connect_timeout=5
+conninfo_worker = host=127.0.0.1 port=$PG_PORT dbname=certmill user=certmill_worker passfile=$SECRETS/pgpass-worker connect_timeout=5
 [keys]
 master_key_file = $SECRETS/master.key
 [api]
@@ -979,6 +1048,11 @@ timeout_ms = 5000
 [log]
 level = info
 EOF
+    # Other users may not read it (certmill refuses); the services' group may.
+    if [[ -n "$SVC_USER" ]]; then
+        chgrp "$SVC_USER" "$CONF"
+        chmod 0640 "$CONF"
+    fi
 }
 
 # cli ARGS... — run the admin CLI; its stderr goes to log/certmill-cli.log.
@@ -994,6 +1068,8 @@ valgrind_wrap() {
     VG=()
     if [[ "${CM_VALGRIND:-0}" == 1 ]]; then
         command -v valgrind >/dev/null || die "CM_VALGRIND=1 but valgrind is not installed"
+        # valgrind writes its logs as the services' user.
+        [[ -z "$SVC_USER" ]] || { chgrp "$SVC_USER" "$LOGDIR" && chmod g+w "$LOGDIR"; }
         VG=(valgrind --quiet --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite
             --num-callers=30 --log-file="$LOGDIR/valgrind-$1-%p.log")
     fi
@@ -1006,8 +1082,9 @@ worker_start() {
         return 0
     fi
     valgrind_wrap "worker-$n"
+    svc_run_as
     start_bg "worker-$n" "$RUNDIR/worker-$n.pid" "$LOGDIR/worker-$n.log" \
-        "${VG[@]}" "$BIN/certmill-worker" --config "$CONF" --id "worker-$n"
+        "${RUN_AS[@]}" "${VG[@]}" "$BIN/certmill-worker" --config "$CONF" --id "worker-$n"
 }
 
 certmill_start() {
@@ -1022,8 +1099,9 @@ certmill_start() {
     cli migrate >>"$LOGDIR/certmill-cli.log" || die "certmill migrate failed"
 
     valgrind_wrap fcgi
+    svc_run_as
     start_bg certmill-fcgi "$RUNDIR/fcgi.pid" "$LOGDIR/fcgi.log" \
-        "${VG[@]}" "$BIN/certmill-fcgi" --config "$CONF"
+        "${RUN_AS[@]}" "${VG[@]}" "$BIN/certmill-fcgi" --config "$CONF"
     STEP_LOGS=("$LOGDIR/fcgi.log" "$DIR/nginx/error.log")
     wait_for 60 "certmill-fcgi: http://127.0.0.1:$API_PORT/healthz = 200" \
         "$RUNDIR/fcgi.pid" certmill-fcgi \
@@ -1031,7 +1109,7 @@ certmill_start() {
 
     # The TLS-ALPN-01 responder; Pebble's tlsPort points at it.
     start_bg certmill-alpn "$RUNDIR/alpn.pid" "$LOGDIR/alpn.log" \
-        "$BIN/certmill-alpn" --config "$CONF"
+        "${RUN_AS[@]}" "$BIN/certmill-alpn" --config "$CONF"
     STEP_LOGS=("$LOGDIR/alpn.log")
     wait_for 30 "certmill-alpn on 127.0.0.1:$TLSALPN_PORT" "$RUNDIR/alpn.pid" certmill-alpn \
         tcp_accepts 127.0.0.1 "$TLSALPN_PORT"

@@ -166,7 +166,7 @@ int main(int argc, char **argv)
         goto out;
     }
     /* One outstanding lookup per connection slot at most. */
-    pool = alpn_pool_start(cfg->db_conninfo, threads, ALPN_MAX_CONNS, err, sizeof err);
+    pool = alpn_pool_start(cfg->db_conninfo_api, threads, ALPN_MAX_CONNS, err, sizeof err);
     if (!pool) {
         log_error("%s", err);
         goto out;

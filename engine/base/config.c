@@ -11,11 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define CONFIG_DEFAULT_PATH "/etc/certmill/certmill.conf"
 
 /* The keys each section may hold; anything else is a typo worth stopping for. */
-static const char *const config_keys_database[] = { "conninfo", NULL };
+static const char *const config_keys_database[] = { "conninfo", "conninfo_api", "conninfo_worker", NULL };
 static const char *const config_keys_keys[] = { "master_key_file", NULL };
 static const char *const config_keys_api[] = { "fcgi_listen", "default_ca", "max_body", "max_names",
                                                "rate_limit", "rate_burst", "max_active_orders",
@@ -344,6 +345,9 @@ static bool config_from_ini(const struct ini *ini, struct config *cfg, char *err
     if (!config_check_keys(ini, err, errlen))
         return false;
     cfg->db_conninfo = config_str(ini, "database", "conninfo", "dbname=certmill");
+    /* Each service connects as its own role (docs/security.md); absent: the owner's conninfo. */
+    cfg->db_conninfo_api = config_str(ini, "database", "conninfo_api", cfg->db_conninfo);
+    cfg->db_conninfo_worker = config_str(ini, "database", "conninfo_worker", cfg->db_conninfo);
     cfg->master_key_file = config_str(ini, "keys", "master_key_file", "/etc/certmill/master.key");
     cfg->fcgi_listen = config_str(ini, "api", "fcgi_listen", "127.0.0.1:9000");
     if (!config_int(ini, "api", "max_body", 1024, 16 * 1024 * 1024, 65536, &n, err, errlen))
@@ -405,6 +409,26 @@ static bool config_from_ini(const struct ini *ini, struct config *cfg, char *err
     return true;
 }
 
+/*
+ * Refuses a configuration file other users can read or write: it names the database
+ * password file, may hold EAB keys inline, and says which programs a worker may run.
+ * The group may read it (root:certmill 0640, the services' group).
+ */
+bool config_perm_check(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return true; /* ini_load reports the missing file */
+    if ((st.st_mode & S_IRWXO) || (st.st_mode & S_IWGRP)) {
+        snprintf(err, errlen,
+                 "%s: other users may read or change it (mode %04o): it holds secrets; "
+                 "chmod 0640 %s (group: the services' user) or 0600",
+                 path, (unsigned)(st.st_mode & 07777), path);
+        return false;
+    }
+    return true;
+}
+
 /* Finds, reads and checks the configuration file. */
 struct config *config_load(const char *path, char *err, size_t errlen)
 {
@@ -412,6 +436,8 @@ struct config *config_load(const char *path, char *err, size_t errlen)
         path = getenv("CERTMILL_CONFIG");
     if (!path || !*path)
         path = CONFIG_DEFAULT_PATH;
+    if (!config_perm_check(path, err, errlen))
+        return NULL;
     struct ini *ini = ini_load(path, err, errlen);
     if (!ini)
         return NULL;
@@ -457,6 +483,8 @@ void config_free(struct config *cfg)
     free(cfg->cas);
     free(cfg->path);
     free(cfg->db_conninfo);
+    free(cfg->db_conninfo_api);
+    free(cfg->db_conninfo_worker);
     free(cfg->master_key_file);
     free(cfg->fcgi_listen);
     free(cfg->default_ca);

@@ -33,7 +33,9 @@ struct config_ca {
 
 struct config {
     char *path;
-    char *db_conninfo;
+    char *db_conninfo;        /* the owner's: certmill migrate and the CLI */
+    char *db_conninfo_api;    /* certmill-fcgi and certmill-alpn (default: db_conninfo) */
+    char *db_conninfo_worker; /* certmill-worker (default: db_conninfo) */
     char *master_key_file;
     char *fcgi_listen;    /* host:port or a socket path */
     char *default_ca;
@@ -71,6 +73,8 @@ struct config {
  * reads and checks it. NULL with "file:line: reason" in err on any problem.
  */
 struct config *config_load(const char *path, char *err, size_t errlen);
+/* False (err names the file and the chmod) when other users may read or change the file. */
+bool config_perm_check(const char *path, char *err, size_t errlen);
 const struct config_ca *config_ca_find(const struct config *cfg, const char *name);
 void config_free(struct config *cfg);
 

@@ -1,6 +1,7 @@
 /* certmill — the admin CLI: migrate, tenant create/list, key create/revoke, order list, account rollover. */
 #include "account_cmd.h"
 #include "apikey.h"
+#include "audit_cmd.h"
 #include "dns_cmd.h"
 #include "doctor.h"
 #include "tenant_cmd.h"
@@ -35,6 +36,7 @@ static int cli_usage(void)
           "  key create TENANT        add an API key to a tenant (id or name); printed once\n"
           "  key revoke KEY_ID        revoke an API key\n"
           "  order list [TENANT]      show the newest orders\n"
+          "  audit list [TENANT] [--limit N]  the newest audit log rows (changes via API and CLI)\n"
           "  account rollover TENANT [CA]  replace the tenant's ACME account key (RFC 8555 key change)\n"
           "  account deactivate TENANT CA  deactivate the tenant's ACME account at CA\n"
           "  dns check NAME | dns update add|delete NAME VALUE --keyfile FILE   (certmill dns for more)\n",
@@ -228,13 +230,17 @@ int main(int argc, char **argv)
         config_free(cfg);
         return CLI_FAIL;
     }
-    int ret = -1;
-    if (!strcmp(argv[0], "account"))
+    /* Every changing command leaves an audit row (engine/cli/audit_cmd.c). */
+    struct audit_cmd audit;
+    audit_cmd_before(&audit, db, argc, argv);
+    int ret = audit_cmd_run(db, argc, argv);
+    if (ret < 0 && !strcmp(argv[0], "account"))
         ret = account_cmd_run(cfg, db, argc, argv);
-    else if (!strcmp(argv[0], "tenant"))
+    else if (ret < 0 && !strcmp(argv[0], "tenant"))
         ret = tenant_cmd_run(cfg, db, argc, argv);
     if (ret < 0)
         ret = cli_dispatch(db, argc, argv);
+    audit_cmd_after(&audit, db, argc, argv, ret);
     db_close(db);
     config_free(cfg);
     return ret;

@@ -68,9 +68,12 @@ bool seal_key_load(const char *path, unsigned char key[SEAL_KEY_LEN], char *err,
         seal_err(err, errlen, "%s: not a regular file", path);
         goto done;
     }
-    if (st.st_mode & (S_IRWXG | S_IRWXO))
-        log_warn("seal: master key file %s is accessible by group or others (mode %03o); chmod 600 it", path,
-                 (unsigned)(st.st_mode & 0777));
+    /* The key opens every private key certmill holds: only its owner may read it. */
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        seal_err(err, errlen, "%s: group or other users may read it (mode %04o): chmod 0600 %s (owner: the services' user)",
+                 path, (unsigned)(st.st_mode & 07777), path);
+        goto done;
+    }
     while (n < sizeof text) {
         ssize_t r = read(fd, text + n, sizeof text - n);
         if (r < 0 && errno == EINTR)

@@ -40,7 +40,7 @@ static struct db *worker_connect(const struct config *cfg)
     char err[512];
     bool said = false;
     while (!worker_stop) {
-        struct db *db = db_open(cfg->db_conninfo, err, sizeof err);
+        struct db *db = db_open(cfg->db_conninfo_worker, err, sizeof err);
         if (db && db_job_listen(db) == DB_OK)
             return db;
         db_close(db);
@@ -173,7 +173,7 @@ int main(int argc, char **argv)
     }
     w.db = worker_connect(w.cfg);
     if (w.db) {
-        w.hb = heartbeat_start(w.cfg->db_conninfo, w.id, w.cfg->lease_seconds);
+        w.hb = heartbeat_start(w.cfg->db_conninfo_worker, w.id, w.cfg->lease_seconds);
         log_info("worker %s started", w.id);
         /* Ready once the database is reached (Type=notify units start the next unit then). */
         notify_send("READY=1");

@@ -85,8 +85,10 @@ def test_preferred_chain(stack, api):
     d = STACK["CM_STACK_DIR"]
     conf = os.path.join(d, "certmill-chain.conf")
     # The INI reader refuses a key given twice but takes a repeated section header.
-    with open(conf, "w") as f:
+    # Other users may not read a configuration (certmill refuses it): 0600 from the start.
+    with open(os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
         f.write(open(STACK["CERTMILL_CONFIG"]).read() + f"\n[ca.local]\npreferred_chain = {wanted}\n")
+    os.chmod(conf, 0o600)
     log_path = os.path.join(d, "log", "worker-chain.log")
     log = open(log_path, "w")
     stack_ctl("stop-worker", "1")

@@ -18,6 +18,7 @@ def test_webroot_order(stack, api, db, tmp_path):
     webroot = os.path.join(d, "webroot")
     conf = tmp_path / "certmill-webroot.conf"
     conf.write_text(open(STACK["CERTMILL_CONFIG"]).read() + f"\n[http01]\nwebroot = {webroot}\n")
+    os.chmod(conf, 0o600)  # certmill refuses a configuration other users can read
     log = open(os.path.join(d, "log", "worker-webroot.log"), "w")
     stack_ctl("stop-worker", "1")
     stack_ctl("stop-worker", "2")

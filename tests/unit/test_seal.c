@@ -140,10 +140,15 @@ static void test_key_load(void **state)
     assert_int_equal(k[31], 31);
     unlink(p);
 
-    /* Readable by others: still loads (with a warning in the log). */
-    p = temp_file(hex, 64, 0644);
-    assert_true(seal_key_load(p, k, err, sizeof err));
-    unlink(p);
+    /* Readable by the group or others: refused, and the message says how to fix it. */
+    static const mode_t loose[] = { 0644, 0640, 0604, 0660 };
+    for (size_t i = 0; i < sizeof loose / sizeof loose[0]; i++) {
+        p = temp_file(hex, 64, loose[i]);
+        assert_false(seal_key_load(p, k, err, sizeof err));
+        assert_non_null(strstr(err, "chmod 0600"));
+        assert_non_null(strstr(err, p));
+        unlink(p);
+    }
 
     struct {
         const char *content;
