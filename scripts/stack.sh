@@ -298,7 +298,8 @@ svc_own() {
 # svc_run_as — RUN_AS: the command prefix that drops to the services' user (empty when not root).
 svc_run_as() {
     RUN_AS=()
-    if [[ -n "$SVC_USER" ]]; then
+    # Under valgrind (make valgrind) the services stay root: memcheck writes its logs to log/.
+    if [[ -n "$SVC_USER" && "${CM_VALGRIND:-0}" != 1 ]]; then
         RUN_AS=(setpriv --reuid="$SVC_USER" --regid="$SVC_USER" --init-groups --)
     fi
 }
