@@ -32,6 +32,7 @@ struct config {
     char *path;
     char *db_conninfo;
     char *master_key_file;
+    char *previous_master_key_files; /* space-separated, decrypt only; NULL when none */
     char *fcgi_listen;    /* host:port or a socket path */
     char *default_ca;
     size_t max_body;      /* bytes of a request body */

@@ -2,6 +2,7 @@
 #include "account_cmd.h"
 #include "apikey.h"
 #include "dns_cmd.h"
+#include "keys_cmd.h"
 #include "tenant_cmd.h"
 
 #include "base/config.h"
@@ -33,6 +34,7 @@ static int cli_usage(void)
           "  order list [TENANT]      show the newest orders\n"
           "  account rollover TENANT [CA]  replace the tenant's ACME account key (RFC 8555 key change)\n"
           "  account deactivate TENANT CA  deactivate the tenant's ACME account at CA\n"
+          "  keys rotate | keys status  re-seal every secret under the current master key; count by key\n"
           "  dns check NAME | dns update add|delete NAME VALUE --keyfile FILE   (certmill dns for more)\n",
           stderr);
     return CLI_USAGE;
@@ -222,6 +224,8 @@ int main(int argc, char **argv)
     int ret = -1;
     if (!strcmp(argv[0], "account"))
         ret = account_cmd_run(cfg, db, argc, argv);
+    else if (!strcmp(argv[0], "keys"))
+        ret = keys_cmd_run(cfg, db, argc, argv);
     else if (!strcmp(argv[0], "tenant"))
         ret = tenant_cmd_run(cfg, db, argc, argv);
     if (ret < 0)
