@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography import x509
 
+import acme_peek
 from conftest import REPO, Api, certmill_cli, stack_ctl, unique_name
 from webhook_receiver import Receiver, verify
 
@@ -348,6 +349,9 @@ def test_rotation_while_issuing(stack, db, receiver):
         stack_ctl("restart-certmill")
         assert_key_matches(api, old_certs[0])
         os.unlink(new_path)
+        # an outside check of the format: Python's AES-GCM opens the re-sealed account key with the new key
+        key, url = acme_peek.account(db, stack, t["id"])
+        assert url and key.key_size == 256
     finally:
         if not swapped:
             # A failure half way: keep both keys so every value (under either) still opens.
