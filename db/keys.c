@@ -19,10 +19,10 @@ struct db_sealed_sql {
     const char *count;
 };
 
-/* A page in cursor order; the "C" collation keeps WHERE and ORDER BY in one order. */
+/* A page in cursor order (keyset paging: the primary key's index serves WHERE and ORDER BY of "id"). */
 #define DB_SEALED_PAGE(cur, col, aadid, table)                                                                     \
     "SELECT " cur " AS cursor, tenant_id, " aadid " AS aad_id, " col " FROM " table " WHERE " col                  \
-    " IS NOT NULL AND (" cur ") COLLATE \"C\" > $1 ORDER BY (" cur ") COLLATE \"C\" LIMIT $2::int"
+    " IS NOT NULL AND (" cur ") > $1 ORDER BY (" cur ") LIMIT $2::int"
 #define DB_SEALED_COUNT(col, table)                                                                                \
     "SELECT get_byte(" col ", 0) AS version, CASE WHEN get_byte(" col ", 0) = 2 AND octet_length(" col ") > 5"    \
     " THEN encode(substring(" col " FROM 2 FOR 4), 'hex') END AS key_id, count(*) AS count FROM " table " WHERE " \

@@ -12,7 +12,7 @@
 
 enum { KEYS_CMD_OK = 0, KEYS_CMD_FAIL = 1, KEYS_CMD_USAGE = 2 };
 
-#define KEYS_PAGE 200 /* rows read at a time: memory stays small on a large installation */
+#define KEYS_PAGE 100 /* rows read at a time: memory stays small on a large installation */
 
 /* What one column's rotation did. */
 struct keys_counts {

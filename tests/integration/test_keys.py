@@ -306,6 +306,11 @@ def test_rotation_while_issuing(stack, db, receiver):
         rc, out, err = rotate(stack)
         assert all(c["resealed"] == 0 and c["changed"] == 0 for c in out["columns"].values()), out
         unreadable = sum(c["unreadable"] for c in out["columns"].values())
+        # every sealed value was visited (the rotation reads in pages of 100 rows)
+        for name, c in out["columns"].items():
+            table, col = name.split(".")
+            n = one(db, f"SELECT count(*) FROM {table} WHERE {col} IS NOT NULL")
+            assert c["resealed"] + c["current"] + c["unreadable"] + c["changed"] == n, (name, c, n)
         # keys status: every readable value is under the new key id; only unreadable ones (if any) are not.
         status = json.loads(certmill_cli("keys", "status"))
         assert status["current_key_id"] == key_id(new_hex)
