@@ -67,6 +67,7 @@ enum db_rc db_api_delivery_retry(struct db *db, const char *tenant_id, const cha
 struct db_delivery {
     char id[48];
     char webhook_id[48];
+    char tenant_id[48];           /* the webhook's tenant: part of its secret's AAD */
     int attempts;                 /* including this one: the fence of db_delivery_finish */
     bool expired;                 /* its three days of retries are over */
     json_t *row;                  /* url, event_id, type, created_at, data */

@@ -22,7 +22,8 @@ enum db_rc db_delivery_claim(struct db *db, int lease_s, struct db_delivery *d)
         " WHERE dd.id = c.id AND w.id = dd.webhook_id AND e.seq = dd.event_seq"
         " RETURNING dd.id, dd.webhook_id, dd.attempts, (now() > dd.retry_since + " DB_DELIVERY_RETRY_SPAN ") AS expired,"
         " w.url, e.id AS event_id, e.type, e.created_at, e.data, w.secret_sealed,"
-        " CASE WHEN w.previous_until > now() THEN w.previous_secret_sealed END AS previous";
+        " CASE WHEN w.previous_until > now() THEN w.previous_secret_sealed END AS previous,"
+        " w.tenant_id AS webhook_tenant_id";
     char lease[16];
     snprintf(lease, sizeof lease, "%d", lease_s);
     const char *p[1] = { lease };
@@ -37,6 +38,7 @@ enum db_rc db_delivery_claim(struct db *db, int lease_s, struct db_delivery *d)
     }
     snprintf(d->id, sizeof d->id, "%s", PQgetvalue(res, 0, 0));
     snprintf(d->webhook_id, sizeof d->webhook_id, "%s", PQgetvalue(res, 0, 1));
+    snprintf(d->tenant_id, sizeof d->tenant_id, "%s", PQgetvalue(res, 0, 11));
     d->attempts = atoi(PQgetvalue(res, 0, 2));
     d->expired = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
     d->row = db_row_json(res, 0);

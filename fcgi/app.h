@@ -16,7 +16,7 @@
 /* Read-only after start-up, shared by every thread. */
 struct fcgi_app {
     const struct config *cfg;
-    unsigned char master_key[SEAL_KEY_LEN];
+    struct seal_keyring keys; /* [keys] master_key_file and previous_master_key_files */
     bool have_master_key;
     struct fcgi_limiter *limiter; /* per-tenant request rate (its own lock); NULL: no limit */
 };

@@ -96,8 +96,8 @@ void fcgi_ca_credentials_put(struct fcgi_ctx *ctx, struct fcgi_req *req, struct 
         return;
     if (!fcgi_fields_check(fcgi_eab_fields, sizeof fcgi_eab_fields / sizeof fcgi_eab_fields[0], body, &in, resp))
         goto out;
-    char *aad = xasprintf(FCGI_CA_EAB_AAD_FMT, req->tenant_id, ca);
-    bool ok = ctx->app->have_master_key && seal_encrypt(ctx->app->master_key, in.key, in.keylen, aad, &sealed, &slen);
+    char *aad = seal_aad(SEAL_PURPOSE_TENANT_EAB, req->tenant_id, ca);
+    bool ok = ctx->app->have_master_key && seal_encrypt(&ctx->app->keys, in.key, in.keylen, aad, &sealed, &slen);
     free(aad);
     if (!ok) {
         log_error("tenant %s: cannot seal its EAB key for %s (no master key loaded, or encryption failed)",

@@ -14,7 +14,7 @@
 #include "request.h"
 #include "response.h"
 
-/* The AAD a tenant's MAC key is sealed with: "tenant-eab:<tenant>:<ca>" (the worker unseals with the same). */
+/* The AAD of MAC keys sealed before v2 blobs (seal_aad(SEAL_PURPOSE_TENANT_EAB, tenant, ca) now). */
 #define FCGI_CA_EAB_AAD_FMT "tenant-eab:%s:%s"
 #define FCGI_CA_EAB_MAX_KID 500    /* characters of a key id */
 #define FCGI_CA_EAB_MAX_KEY 512    /* characters of the base64url MAC key */

@@ -96,7 +96,7 @@ static bool fcgi_dl_password(const struct fcgi_req *req, struct fcgi_resp *resp)
 static bool fcgi_dl_key(struct fcgi_ctx *ctx, struct db *db, struct fcgi_req *req, const char *id,
                         unsigned char **pem, size_t *pem_len, struct fcgi_resp *resp)
 {
-    char *key_type = NULL, *order_id = NULL, *aad = NULL;
+    char *key_type = NULL, *order_id = NULL, *aad = NULL, *legacy = NULL;
     unsigned char *blob = NULL;
     size_t len = 0;
     bool ok = false;
@@ -109,8 +109,10 @@ static bool fcgi_dl_key(struct fcgi_ctx *ctx, struct db *db, struct fcgi_req *re
         fcgi_resp_problem(resp, FCGI_PROB_KEY_NOT_AVAILABLE, NULL, NULL);
     if (rc != DB_OK || !blob)
         goto out;
-    aad = xasprintf("%s%s", FCGI_CERT_KEY_AAD_PREFIX, order_id);
-    if (!ctx->app->have_master_key || !seal_decrypt(ctx->app->master_key, blob, len, aad, pem, pem_len)) {
+    /* The row's tenant is the caller's (db_api_cert_key looked it up under that tenant). */
+    aad = seal_aad(SEAL_PURPOSE_ORDER_KEY, req->tenant_id, order_id);
+    legacy = xasprintf("%s%s", FCGI_CERT_KEY_AAD_PREFIX, order_id);
+    if (!ctx->app->have_master_key || !seal_decrypt_legacy(&ctx->app->keys, blob, len, aad, legacy, pem, pem_len)) {
         log_error("certificate %s: cannot unseal its key (wrong master key or damaged data)", id);
         fcgi_resp_problem(resp, FCGI_PROB_INTERNAL, NULL, NULL);
         goto out;
@@ -119,6 +121,7 @@ static bool fcgi_dl_key(struct fcgi_ctx *ctx, struct db *db, struct fcgi_req *re
 out:
     free(blob);
     free(aad);
+    free(legacy);
     free(key_type);
     free(order_id);
     return ok;

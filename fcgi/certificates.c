@@ -293,7 +293,7 @@ void fcgi_certs_revoke(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_r
 void fcgi_certs_key(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp)
 {
     const char *id = req->params[0];
-    char *key_type = NULL, *order_id = NULL, *aad = NULL;
+    char *key_type = NULL, *order_id = NULL, *aad = NULL, *legacy = NULL;
     unsigned char *blob = NULL, *pem = NULL;
     size_t len = 0, pem_len = 0;
     if (!fcgi_text_is_id(id)) {
@@ -316,8 +316,10 @@ void fcgi_certs_key(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp
         fcgi_resp_problem(resp, FCGI_PROB_KEY_NOT_AVAILABLE, NULL, NULL);
         goto out;
     }
-    aad = xasprintf("%s%s", FCGI_CERT_KEY_AAD_PREFIX, order_id);
-    if (!ctx->app->have_master_key || !seal_decrypt(ctx->app->master_key, blob, len, aad, &pem, &pem_len)) {
+    /* The row's tenant is the caller's (db_api_cert_key looked it up under that tenant). */
+    aad = seal_aad(SEAL_PURPOSE_ORDER_KEY, req->tenant_id, order_id);
+    legacy = xasprintf("%s%s", FCGI_CERT_KEY_AAD_PREFIX, order_id);
+    if (!ctx->app->have_master_key || !seal_decrypt_legacy(&ctx->app->keys, blob, len, aad, legacy, &pem, &pem_len)) {
         /* Wrong master key or a damaged blob: an operator's problem, never the caller's. */
         log_error("certificate %s: cannot unseal its key (wrong master key or damaged data)", id);
         fcgi_resp_problem(resp, FCGI_PROB_INTERNAL, NULL, NULL);
@@ -335,6 +337,7 @@ out:
         xfree_secret(pem, pem_len);
     free(blob);
     free(aad);
+    free(legacy);
     free(key_type);
     free(order_id);
 }

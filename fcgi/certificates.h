@@ -16,7 +16,7 @@
 #include "request.h"
 #include "response.h"
 
-/* The AAD the worker seals a certificate's key with: "order-key:<order_id>". */
+/* The legacy AAD of a certificate key, "order-key:<order_id>" (now seal_aad(SEAL_PURPOSE_ORDER_KEY, tenant, order)). */
 #define FCGI_CERT_KEY_AAD_PREFIX "order-key:"
 
 /* GET /v1/certificates?limit=&cursor=&status=&domain=&customer_ref=&expires_before=. */

@@ -148,17 +148,17 @@ static void fcgi_dnp_not_found(struct fcgi_resp *resp)
     fcgi_resp_problem(resp, FCGI_PROB_NOT_FOUND, NULL, "no such DNS provider");
 }
 
-/* Seals the secret settings (compact JSON) to the provider's id. */
-static bool fcgi_dnp_seal(const struct fcgi_app *app, const json_t *secret, const char *id, unsigned char **blob,
-                          size_t *len)
+/* Seals the secret settings (compact JSON) to the provider's tenant and id. */
+static bool fcgi_dnp_seal(const struct fcgi_app *app, const json_t *secret, const char *tenant, const char *id,
+                          unsigned char **blob, size_t *len)
 {
     if (!app->have_master_key)
         return false;
     char *plain = json_dumps(secret, JSON_COMPACT | JSON_SORT_KEYS);
     if (!plain)
         return false;
-    char *aad = xasprintf("%s%s", FCGI_DNS_PROVIDER_AAD_PREFIX, id);
-    bool ok = seal_encrypt(app->master_key, plain, strlen(plain), aad, blob, len);
+    char *aad = seal_aad(SEAL_PURPOSE_DNS_PROVIDER, tenant, id);
+    bool ok = seal_encrypt(&app->keys, plain, strlen(plain), aad, blob, len);
     xfree_secret(plain, strlen(plain));
     free(aad);
     return ok;
@@ -199,7 +199,7 @@ static void fcgi_dnp_store(struct fcgi_ctx *ctx, struct fcgi_req *req, const str
         fcgi_resp_db_failure(resp, rc);
         goto out;
     }
-    if (secret && !fcgi_dnp_seal(ctx->app, secret, id, &blob, &len)) {
+    if (secret && !fcgi_dnp_seal(ctx->app, secret, req->tenant_id, id, &blob, &len)) {
         log_error("dns provider %s: cannot seal its secret (no master key loaded, or encryption failed)", id);
         fcgi_resp_problem(resp, FCGI_PROB_INTERNAL, NULL, NULL);
         goto out;
@@ -358,15 +358,17 @@ static const char *fcgi_dnp_reason(char *dst, size_t dstlen, const char *reason)
 }
 
 /* Unseals the provider's secret into a JSON object; false (logged) when it cannot be read. */
-static bool fcgi_dnp_unseal(const struct fcgi_app *app, const char *id, const unsigned char *blob, size_t len,
-                            json_t **secret)
+static bool fcgi_dnp_unseal(const struct fcgi_app *app, const char *tenant, const char *id,
+                            const unsigned char *blob, size_t len, json_t **secret)
 {
     unsigned char *plain = NULL;
     size_t plain_len = 0;
     *secret = NULL;
-    char *aad = xasprintf("%s%s", FCGI_DNS_PROVIDER_AAD_PREFIX, id);
-    bool ok = app->have_master_key && seal_decrypt(app->master_key, blob, len, aad, &plain, &plain_len);
+    char *aad = seal_aad(SEAL_PURPOSE_DNS_PROVIDER, tenant, id);
+    char *legacy = xasprintf("%s%s", FCGI_DNS_PROVIDER_AAD_PREFIX, id);
+    bool ok = app->have_master_key && seal_decrypt_legacy(&app->keys, blob, len, aad, legacy, &plain, &plain_len);
     free(aad);
+    free(legacy);
     if (ok) {
         *secret = json_loadb((const char *)plain, plain_len, 0, NULL);
         ok = json_is_object(*secret);
@@ -452,7 +454,7 @@ void fcgi_dns_providers_test(struct fcgi_ctx *ctx, struct fcgi_req *req, struct 
                           "a manual provider publishes nothing: the panel publishes the records itself");
         goto out;
     }
-    if (type < 0 || (blob && !fcgi_dnp_unseal(ctx->app, id, blob, len, &secret))) {
+    if (type < 0 || (blob && !fcgi_dnp_unseal(ctx->app, req->tenant_id, id, blob, len, &secret))) {
         if (type < 0)
             log_error("dns provider %s: unknown type in the database", id);
         fcgi_resp_problem(resp, FCGI_PROB_INTERNAL, NULL, NULL);

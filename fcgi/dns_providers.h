@@ -14,7 +14,7 @@
 #include "request.h"
 #include "response.h"
 
-/* The AAD a provider's secret is sealed with: "dns-provider:<id>" (the worker unseals with the same). */
+/* The legacy AAD of a provider secret, "dns-provider:<id>" (now seal_aad(SEAL_PURPOSE_DNS_PROVIDER, tenant, id)). */
 #define FCGI_DNS_PROVIDER_AAD_PREFIX "dns-provider:"
 #define FCGI_DNS_PROVIDER_MAX_NAME 100  /* characters of a provider's name */
 #define FCGI_DNS_PROVIDER_TEST_LABEL "_certmill-test" /* the test record is this label over the name given */

@@ -167,7 +167,7 @@ int main(int argc, char **argv)
     }
     log_set_level((enum log_level)cfg->log_level);
     app.cfg = cfg;
-    if (!seal_key_load(cfg->master_key_file, app.master_key, err, sizeof err)) {
+    if (!seal_keyring_load(&app.keys, cfg->master_key_file, cfg->previous_master_key_files, err, sizeof err)) {
         fprintf(stderr, "certmill-fcgi: %s\n", err);
         rc = 2;
         goto out;
@@ -197,7 +197,7 @@ int main(int argc, char **argv)
 out:
     if (listen_fd > 0)
         close(listen_fd);
-    OPENSSL_cleanse(app.master_key, sizeof app.master_key);
+    seal_keyring_clear(&app.keys);
     fcgi_limiter_free(app.limiter);
     config_free(cfg);
     return rc;

@@ -112,8 +112,8 @@ static void fcgi_wh_not_found(struct fcgi_resp *resp)
 }
 
 /* A new secret sealed to the webhook: *secret the text (answered once), *blob what is stored. */
-static bool fcgi_wh_new_secret(const struct fcgi_app *app, const char *id, char **secret, unsigned char **blob,
-                               size_t *len)
+static bool fcgi_wh_new_secret(const struct fcgi_app *app, const char *tenant, const char *id, char **secret,
+                               unsigned char **blob, size_t *len)
 {
     *secret = NULL;
     *blob = NULL;
@@ -122,8 +122,8 @@ static bool fcgi_wh_new_secret(const struct fcgi_app *app, const char *id, char 
     *secret = wh_secret_new();
     if (!*secret)
         return false;
-    char *aad = xasprintf(FCGI_WEBHOOK_AAD_PREFIX "%s", id);
-    bool ok = seal_encrypt(app->master_key, *secret, strlen(*secret), aad, blob, len);
+    char *aad = seal_aad(SEAL_PURPOSE_WEBHOOK_SECRET, tenant, id);
+    bool ok = seal_encrypt(&app->keys, *secret, strlen(*secret), aad, blob, len);
     free(aad);
     if (!ok) {
         xfree_secret(*secret, strlen(*secret));
@@ -165,7 +165,7 @@ void fcgi_webhooks_create(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcg
         fcgi_resp_db_failure(resp, rc);
         goto out;
     }
-    if (!fcgi_wh_new_secret(ctx->app, id, &secret, &blob, &len)) {
+    if (!fcgi_wh_new_secret(ctx->app, req->tenant_id, id, &secret, &blob, &len)) {
         log_error("webhook %s: cannot make or seal its secret (no master key loaded?)", id);
         fcgi_resp_problem(resp, FCGI_PROB_INTERNAL, NULL, NULL);
         goto out;
@@ -308,7 +308,7 @@ void fcgi_webhooks_rotate(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcg
     char *secret = NULL;
     unsigned char *blob = NULL;
     size_t len = 0;
-    if (!fcgi_wh_new_secret(ctx->app, id, &secret, &blob, &len)) {
+    if (!fcgi_wh_new_secret(ctx->app, req->tenant_id, id, &secret, &blob, &len)) {
         log_error("webhook %s: cannot make or seal a new secret (no master key loaded?)", id);
         fcgi_resp_problem(resp, FCGI_PROB_INTERNAL, NULL, NULL);
         return;

@@ -11,7 +11,7 @@
 #include "response.h"
 
 #define FCGI_WEBHOOK_MAX_DESCRIPTION 200 /* characters */
-#define FCGI_WEBHOOK_AAD_PREFIX "webhook-secret:" /* the seal of a secret names its webhook */
+#define FCGI_WEBHOOK_AAD_PREFIX "webhook-secret:" /* the legacy AAD of secrets sealed before v2 (unused) */
 
 void fcgi_webhooks_create(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp);
 void fcgi_webhooks_list(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp);

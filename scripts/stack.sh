@@ -7,6 +7,8 @@
 #
 # Usage: scripts/stack.sh up | down | status
 #        scripts/stack.sh start-worker N | stop-worker N | kill-worker N
+#        scripts/stack.sh restart-certmill (certmill-fcgi, certmill-alpn and the workers
+#                         stopped and started again: they read certmill.conf anew)
 #        scripts/stack.sh restart-pebble   (a new Pebble forgets accounts and
 #                                           orders, and has a new root)
 #        scripts/stack.sh stop-pebble | start-pebble | stop-postgres | start-postgres
@@ -501,6 +503,22 @@ END \$\$;
 ALTER ROLE certmill_$role LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '$pw';
 EOF
     done
+}
+
+# Stops certmill-fcgi, certmill-alpn and every worker, then starts them as `up` does:
+# a changed certmill.conf (e.g. the master keys of a rotation) takes effect.
+cmd_restart_certmill() {
+    local f n
+    [[ -s "$CONF" ]] || die "no $CONF: run 'stack.sh up' first"
+    have_certmill || die "no certmill binaries in $BIN"
+    for f in "$RUNDIR"/worker-*.pid; do
+        [[ -e "$f" ]] || continue
+        n=${f##*/worker-}
+        stop_pidfile "worker-${n%.pid}" "$f" certmill-worker 15
+    done
+    stop_pidfile certmill-alpn "$RUNDIR/alpn.pid" certmill-alpn 15
+    stop_pidfile certmill-fcgi "$RUNDIR/fcgi.pid" certmill-fcgi 15
+    certmill_start
 }
 
 # ---------------------------------------------------------------- pebble
@@ -1464,6 +1482,7 @@ status) cmd_status ;;
 start-worker) cmd_start_worker "${2:-}" ;;
 stop-worker) cmd_stop_worker "${2:-}" ;;
 kill-worker) cmd_kill_worker "${2:-}" ;;
+restart-certmill) cmd_restart_certmill ;;
 restart-pebble) cmd_restart_pebble ;;
 stop-pebble) cmd_stop_pebble ;;
 start-pebble) cmd_start_pebble ;;

@@ -17,7 +17,7 @@
 
 /* The keys each section may hold; anything else is a typo worth stopping for. */
 static const char *const config_keys_database[] = { "conninfo", "conninfo_api", "conninfo_worker", NULL };
-static const char *const config_keys_keys[] = { "master_key_file", NULL };
+static const char *const config_keys_keys[] = { "master_key_file", "previous_master_key_files", NULL };
 static const char *const config_keys_api[] = { "fcgi_listen", "default_ca", "max_body", "max_names",
                                                "rate_limit", "rate_burst", "max_active_orders",
                                                "max_certificates", NULL };
@@ -349,6 +349,7 @@ static bool config_from_ini(const struct ini *ini, struct config *cfg, char *err
     cfg->db_conninfo_api = config_str(ini, "database", "conninfo_api", cfg->db_conninfo);
     cfg->db_conninfo_worker = config_str(ini, "database", "conninfo_worker", cfg->db_conninfo);
     cfg->master_key_file = config_str(ini, "keys", "master_key_file", "/etc/certmill/master.key");
+    cfg->previous_master_key_files = config_str(ini, "keys", "previous_master_key_files", NULL);
     cfg->fcgi_listen = config_str(ini, "api", "fcgi_listen", "127.0.0.1:9000");
     if (!config_int(ini, "api", "max_body", 1024, 16 * 1024 * 1024, 65536, &n, err, errlen))
         return false;
@@ -486,6 +487,7 @@ void config_free(struct config *cfg)
     free(cfg->db_conninfo_api);
     free(cfg->db_conninfo_worker);
     free(cfg->master_key_file);
+    free(cfg->previous_master_key_files);
     free(cfg->fcgi_listen);
     free(cfg->default_ca);
     free(cfg->dns_resolvers);

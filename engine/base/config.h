@@ -37,6 +37,7 @@ struct config {
     char *db_conninfo_api;    /* certmill-fcgi and certmill-alpn (default: db_conninfo) */
     char *db_conninfo_worker; /* certmill-worker (default: db_conninfo) */
     char *master_key_file;
+    char *previous_master_key_files; /* space-separated, decrypt only; NULL when none */
     char *fcgi_listen;    /* host:port or a socket path */
     char *default_ca;
     size_t max_body;      /* bytes of a request body */

@@ -22,9 +22,9 @@ struct account_roll {
     const struct config *cfg;
     const struct config_ca *ca;
     struct db *db;
-    unsigned char master[SEAL_KEY_LEN];
+    struct seal_keyring keys;
     char *tenant_id;
-    char *aad;
+    char *aad, *legacy_aad;
     unsigned char *old_sealed, *new_sealed;
     size_t old_len, new_len;
     char *url;
@@ -66,14 +66,15 @@ static int account_load(struct account_roll *r, const char *tenant)
         return account_fail("no tenant %s", tenant);
     r->tenant_id = xstrdup(json_string_value(json_object_get(t, "id")));
     json_decref(t);
-    r->aad = xasprintf("account-key:%s:%s", r->tenant_id, r->ca->name);
+    r->aad = seal_aad(SEAL_PURPOSE_ACCOUNT_KEY, r->tenant_id, r->ca->name);
+    r->legacy_aad = xasprintf("account-key:%s:%s", r->tenant_id, r->ca->name);
     if (db_admin_account_get(r->db, r->tenant_id, r->ca->name, &r->old_sealed, &r->old_len, &r->url) != DB_OK)
         return account_fail("the tenant has no account at %s (it is made with the first order)", r->ca->name);
     if (!r->url)
         return account_fail("the account at %s is not registered with the CA yet", r->ca->name);
     unsigned char *pem = NULL;
     size_t pemlen = 0;
-    if (seal_decrypt(r->master, r->old_sealed, r->old_len, r->aad, &pem, &pemlen))
+    if (seal_decrypt_legacy(&r->keys, r->old_sealed, r->old_len, r->aad, r->legacy_aad, &pem, &pemlen))
         r->old_key = key_from_pem((const char *)pem, pemlen);
     if (pem)
         xfree_secret(pem, pemlen);
@@ -88,7 +89,7 @@ static int account_new_key(struct account_roll *r)
     r->new_key = key_generate(KEY_EC_P256);
     size_t pemlen = 0;
     char *pem = r->new_key ? key_to_pem(r->new_key, &pemlen) : NULL;
-    bool ok = pem && seal_encrypt(r->master, pem, pemlen, r->aad, &r->new_sealed, &r->new_len);
+    bool ok = pem && seal_encrypt(&r->keys, pem, pemlen, r->aad, &r->new_sealed, &r->new_len);
     if (pem)
         xfree_secret(pem, pemlen);
     return ok ? ACCOUNT_CMD_OK : account_fail("cannot make a new account key");
@@ -122,7 +123,7 @@ static int account_rollover(const struct config *cfg, struct db *db, const char 
         ret = account_fail("no CA %s in the configuration", ca_name ? ca_name : cfg->default_ca);
         goto done;
     }
-    if (!seal_key_load(cfg->master_key_file, r.master, err, sizeof err)) {
+    if (!seal_keyring_load(&r.keys, cfg->master_key_file, cfg->previous_master_key_files, err, sizeof err)) {
         ret = account_fail("%s", err);
         goto done;
     }
@@ -161,8 +162,9 @@ done:
     free(r.new_sealed);
     free(r.url);
     free(r.aad);
+    free(r.legacy_aad);
     free(r.tenant_id);
-    OPENSSL_cleanse(r.master, sizeof r.master);
+    seal_keyring_clear(&r.keys);
     return ret;
 }
 
@@ -175,8 +177,9 @@ static void account_roll_free(struct account_roll *r)
     free(r->old_sealed);
     free(r->url);
     free(r->aad);
+    free(r->legacy_aad);
     free(r->tenant_id);
-    OPENSSL_cleanse(r->master, sizeof r->master);
+    seal_keyring_clear(&r->keys);
 }
 
 /* Deactivates the tenant's account at one CA (RFC 8555 §7.3.6); 0 done or nothing to do, 1 failed. */
@@ -194,7 +197,7 @@ int account_cmd_deactivate(const struct config *cfg, struct db *db, const char *
         ret = account_fail("no CA %s in the configuration", ca_name);
         goto done;
     }
-    if (!seal_key_load(cfg->master_key_file, r.master, err, sizeof err)) {
+    if (!seal_keyring_load(&r.keys, cfg->master_key_file, cfg->previous_master_key_files, err, sizeof err)) {
         ret = account_fail("%s", err);
         goto done;
     }

@@ -4,6 +4,7 @@
 #include "audit_cmd.h"
 #include "dns_cmd.h"
 #include "doctor.h"
+#include "keys_cmd.h"
 #include "tenant_cmd.h"
 
 #include "base/config.h"
@@ -39,6 +40,7 @@ static int cli_usage(void)
           "  audit list [TENANT] [--limit N]  the newest audit log rows (changes via API and CLI)\n"
           "  account rollover TENANT [CA]  replace the tenant's ACME account key (RFC 8555 key change)\n"
           "  account deactivate TENANT CA  deactivate the tenant's ACME account at CA\n"
+          "  keys rotate | keys status  re-seal every secret under the current master key; count by key\n"
           "  dns check NAME | dns update add|delete NAME VALUE --keyfile FILE   (certmill dns for more)\n",
           stderr);
     return CLI_USAGE;
@@ -236,6 +238,8 @@ int main(int argc, char **argv)
     int ret = audit_cmd_run(db, argc, argv);
     if (ret < 0 && !strcmp(argv[0], "account"))
         ret = account_cmd_run(cfg, db, argc, argv);
+    else if (ret < 0 && !strcmp(argv[0], "keys"))
+        ret = keys_cmd_run(cfg, db, argc, argv);
     else if (ret < 0 && !strcmp(argv[0], "tenant"))
         ret = tenant_cmd_run(cfg, db, argc, argv);
     if (ret < 0)

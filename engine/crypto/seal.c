@@ -10,6 +10,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +18,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SEAL_VERSION 1
+#define SEAL_V1 1 /* version | nonce | ct | tag: read only */
+#define SEAL_V2 2 /* version | key id | nonce | ct | tag */
 #define SEAL_NONCE_LEN 12
 #define SEAL_TAG_LEN 16
-#define SEAL_OVERHEAD (1 + SEAL_NONCE_LEN + SEAL_TAG_LEN)
+#define SEAL_V1_HEADER 1
+#define SEAL_V2_HEADER (1 + SEAL_KEY_ID_LEN)
+#define SEAL_V1_OVERHEAD (SEAL_V1_HEADER + SEAL_NONCE_LEN + SEAL_TAG_LEN)
+#define SEAL_V2_OVERHEAD (SEAL_V2_HEADER + SEAL_NONCE_LEN + SEAL_TAG_LEN)
 
 /* Value of one hex digit, -1 for anything else. */
 static int seal_hexval(unsigned char c)
@@ -119,34 +124,119 @@ static void seal_log_ossl(const char *what)
     ERR_clear_error();
 }
 
-/*
- * Encrypts pt. Output: 1 version byte | 12-byte random nonce | ciphertext | 16-byte tag.
- * The AAD is the bytes of aad without its NUL (nothing when NULL). Caller frees *out.
- */
-bool seal_encrypt(const unsigned char key[SEAL_KEY_LEN], const void *pt, size_t n, const char *aad,
-                  unsigned char **out, size_t *outlen)
+/* Adds a key to the ring (the first added is the current one); false when the ring is full. */
+bool seal_keyring_add(struct seal_keyring *kr, const unsigned char key[SEAL_KEY_LEN])
+{
+    if (!kr || !key || kr->n >= SEAL_MAX_KEYS)
+        return false;
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    struct seal_key *k = &kr->keys[kr->n++];
+    memcpy(k->key, key, SEAL_KEY_LEN);
+    SHA256(key, SEAL_KEY_LEN, digest);
+    memcpy(k->id, digest, SEAL_KEY_ID_LEN);
+    return true;
+}
+
+/* Loads the current key file and the space-separated previous ones into an empty ring. */
+bool seal_keyring_load(struct seal_keyring *kr, const char *current, const char *previous, char *err,
+                       size_t errlen)
+{
+    unsigned char key[SEAL_KEY_LEN];
+    bool ok = false;
+    char *list = NULL;
+    if (!kr)
+        return false;
+    seal_keyring_clear(kr);
+    if (!seal_key_load(current, key, err, errlen))
+        goto done;
+    seal_keyring_add(kr, key);
+    if (previous) {
+        list = xstrdup(previous);
+        char *save = NULL;
+        for (char *path = strtok_r(list, " \t", &save); path; path = strtok_r(NULL, " \t", &save)) {
+            if (!seal_key_load(path, key, err, errlen))
+                goto done;
+            if (!seal_keyring_add(kr, key)) {
+                seal_err(err, errlen, "more than %d master keys", SEAL_MAX_KEYS);
+                goto done;
+            }
+        }
+    }
+    /* Two keys with one id would make a v2 blob ambiguous (the same key listed twice, in practice). */
+    for (size_t i = 0; i < kr->n; i++)
+        for (size_t j = i + 1; j < kr->n; j++)
+            if (memcmp(kr->keys[i].id, kr->keys[j].id, SEAL_KEY_ID_LEN) == 0) {
+                seal_err(err, errlen, "the same master key is listed twice (key files %zu and %zu)", i + 1, j + 1);
+                goto done;
+            }
+    ok = true;
+done:
+    OPENSSL_cleanse(key, sizeof key);
+    free(list);
+    if (!ok)
+        seal_keyring_clear(kr);
+    return ok;
+}
+
+/* Wipes the keys. */
+void seal_keyring_clear(struct seal_keyring *kr)
+{
+    if (kr)
+        OPENSSL_cleanse(kr, sizeof *kr);
+}
+
+/* The key id of a blob: false for a version 1 blob (it has none) or one too short. */
+bool seal_blob_key_id(const unsigned char *blob, size_t n, unsigned char id[SEAL_KEY_ID_LEN])
+{
+    if (!blob || n < SEAL_V2_OVERHEAD || blob[0] != SEAL_V2)
+        return false;
+    memcpy(id, blob + 1, SEAL_KEY_ID_LEN);
+    return true;
+}
+
+/* True when the blob is version 2 under the ring's current key: nothing for a rotation to do. */
+bool seal_blob_is_current(const struct seal_keyring *kr, const unsigned char *blob, size_t n)
+{
+    unsigned char id[SEAL_KEY_ID_LEN];
+    return kr && kr->n > 0 && seal_blob_key_id(blob, n, id) && memcmp(id, kr->keys[0].id, SEAL_KEY_ID_LEN) == 0;
+}
+
+/* The AAD of a row's sealed column; the tenant's length first keeps the string unambiguous. */
+char *seal_aad(const char *purpose, const char *tenant, const char *id)
+{
+    tenant = tenant ? tenant : "";
+    return xasprintf("%s:%zu:%s:%s", purpose ? purpose : "", strlen(tenant), tenant, id ? id : "");
+}
+
+/* Encrypts pt under the ring's current key as a version 2 blob. Caller frees *out. */
+bool seal_encrypt(const struct seal_keyring *kr, const void *pt, size_t n, const char *aad, unsigned char **out,
+                  size_t *outlen)
 {
     EVP_CIPHER_CTX *ctx = NULL;
     unsigned char *blob = NULL;
     bool ok = false;
     int len = 0;
     size_t aadlen = aad ? strlen(aad) : 0;
-    if (!key || (!pt && n) || !out || !outlen || n > INT_MAX - SEAL_OVERHEAD || aadlen > INT_MAX)
+    if (!kr || kr->n == 0 || (!pt && n) || !out || !outlen || n > INT_MAX - SEAL_V2_OVERHEAD || aadlen > INT_MAX)
         return false;
-    blob = xmalloc(n + SEAL_OVERHEAD);
-    blob[0] = SEAL_VERSION;
-    unsigned char *nonce = blob + 1, *ct = blob + 1 + SEAL_NONCE_LEN, *tag = ct + n;
+    const struct seal_key *k = &kr->keys[0];
+    blob = xmalloc(n + SEAL_V2_OVERHEAD);
+    blob[0] = SEAL_V2;
+    memcpy(blob + 1, k->id, SEAL_KEY_ID_LEN);
+    unsigned char *nonce = blob + SEAL_V2_HEADER, *ct = nonce + SEAL_NONCE_LEN, *tag = ct + n;
     /* A random 96-bit nonce per blob: safe for far more blobs than one key will ever seal. */
     if (RAND_bytes(nonce, SEAL_NONCE_LEN) != 1) {
         seal_log_ossl("nonce generation");
         goto done;
     }
     ctx = EVP_CIPHER_CTX_new();
-    if (!ctx || EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) != 1) {
+    if (!ctx || EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, k->key, nonce) != 1) {
         seal_log_ossl("cipher setup");
         goto done;
     }
-    if (aadlen && EVP_EncryptUpdate(ctx, NULL, &len, (const unsigned char *)aad, (int)aadlen) != 1) {
+    /* The header (version, key id) is authenticated too: it cannot be changed to another key's id. */
+    if (EVP_EncryptUpdate(ctx, NULL, &len, blob, SEAL_V2_HEADER) != 1 ||
+        (aadlen && EVP_EncryptUpdate(ctx, NULL, &len, (const unsigned char *)aad, (int)aadlen) != 1)) {
         seal_log_ossl("aad");
         goto done;
     }
@@ -160,36 +250,36 @@ bool seal_encrypt(const unsigned char key[SEAL_KEY_LEN], const void *pt, size_t 
         goto done;
     }
     *out = blob;
-    *outlen = n + SEAL_OVERHEAD;
+    *outlen = n + SEAL_V2_OVERHEAD;
     blob = NULL;
     ok = true;
 done:
     if (blob)
-        xfree_secret(blob, n + SEAL_OVERHEAD);
+        xfree_secret(blob, n + SEAL_V2_OVERHEAD);
     EVP_CIPHER_CTX_free(ctx);
     return ok;
 }
 
-/* Reverses seal_encrypt; false if the blob was altered or the key/aad differ. *out is NUL-terminated. */
-bool seal_decrypt(const unsigned char key[SEAL_KEY_LEN], const unsigned char *blob, size_t n, const char *aad,
-                  unsigned char **out, size_t *outlen)
+/* Opens one blob with one key; header (authenticated in v2, not in v1) and aad as given. */
+static bool seal_open(const unsigned char key[SEAL_KEY_LEN], const unsigned char *blob, size_t n, size_t header,
+                      bool auth_header, const char *aad, unsigned char **out, size_t *outlen)
 {
     EVP_CIPHER_CTX *ctx = NULL;
     unsigned char *pt = NULL;
     bool ok = false;
     int len = 0;
     size_t aadlen = aad ? strlen(aad) : 0;
-    if (!key || !blob || !out || !outlen || n < SEAL_OVERHEAD || n > INT_MAX || aadlen > INT_MAX)
+    if (aadlen > INT_MAX)
         return false;
-    if (blob[0] != SEAL_VERSION)
-        return false;
-    size_t ctlen = n - SEAL_OVERHEAD;
-    const unsigned char *nonce = blob + 1, *ct = blob + 1 + SEAL_NONCE_LEN, *tag = ct + ctlen;
+    size_t ctlen = n - header - SEAL_NONCE_LEN - SEAL_TAG_LEN;
+    const unsigned char *nonce = blob + header, *ct = nonce + SEAL_NONCE_LEN, *tag = ct + ctlen;
     unsigned char tagcopy[SEAL_TAG_LEN];
     memcpy(tagcopy, tag, SEAL_TAG_LEN); /* the ctrl takes a non-const pointer */
     pt = xmalloc(ctlen + 1);
     ctx = EVP_CIPHER_CTX_new();
     if (!ctx || EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) != 1)
+        goto done;
+    if (auth_header && EVP_DecryptUpdate(ctx, NULL, &len, blob, (int)header) != 1)
         goto done;
     if (aadlen && EVP_DecryptUpdate(ctx, NULL, &len, (const unsigned char *)aad, (int)aadlen) != 1)
         goto done;
@@ -211,4 +301,36 @@ done:
         xfree_secret(pt, ctlen + 1);
     EVP_CIPHER_CTX_free(ctx);
     return ok;
+}
+
+/* Opens a blob of either version with the right key of the ring. *out is NUL-terminated. */
+bool seal_decrypt(const struct seal_keyring *kr, const unsigned char *blob, size_t n, const char *aad,
+                  unsigned char **out, size_t *outlen)
+{
+    if (!kr || !blob || !out || !outlen || n == 0 || n > INT_MAX)
+        return false;
+    if (blob[0] == SEAL_V2 && n >= SEAL_V2_OVERHEAD) {
+        for (size_t i = 0; i < kr->n; i++)
+            if (memcmp(blob + 1, kr->keys[i].id, SEAL_KEY_ID_LEN) == 0)
+                return seal_open(kr->keys[i].key, blob, n, SEAL_V2_HEADER, true, aad, out, outlen);
+        return false; /* sealed under a key this program was not given */
+    }
+    if (blob[0] == SEAL_V1 && n >= SEAL_V1_OVERHEAD) {
+        /* No key id: each key in turn; the tag tells the right one (a wrong key fails it). */
+        for (size_t i = 0; i < kr->n; i++)
+            if (seal_open(kr->keys[i].key, blob, n, SEAL_V1_HEADER, false, aad, out, outlen))
+                return true;
+    }
+    return false;
+}
+
+/* seal_decrypt that also opens a version 1 blob sealed with the AAD used before rows named their tenant. */
+bool seal_decrypt_legacy(const struct seal_keyring *kr, const unsigned char *blob, size_t n, const char *aad,
+                         const char *legacy_aad, unsigned char **out, size_t *outlen)
+{
+    if (seal_decrypt(kr, blob, n, aad, out, outlen))
+        return true;
+    if (!legacy_aad || !blob || n == 0 || blob[0] != SEAL_V1)
+        return false;
+    return seal_decrypt(kr, blob, n, legacy_aad, out, outlen);
 }

@@ -18,7 +18,7 @@ static enum step_rc step_account_create_key(struct step *s, const char *aad)
     EVP_PKEY_free(key);
     unsigned char *sealed = NULL;
     size_t slen = 0;
-    bool ok = pem && seal_encrypt(s->w->master, pem, pemlen, aad, &sealed, &slen);
+    bool ok = pem && seal_encrypt(&s->w->keys, pem, pemlen, aad, &sealed, &slen);
     if (pem)
         xfree_secret(pem, pemlen);
     if (!ok) {
@@ -64,9 +64,11 @@ static enum step_rc step_account_tenant_eab(struct step *s, struct step_eab *e)
         s->problem = step_problem("database_unavailable", "cannot read the tenant's EAB credential", true, NULL);
         return STEP_RC_RETRY;
     }
-    char *aad = xasprintf("tenant-eab:%s:%s", s->tenant_id, s->ca->conf->name);
-    bool ok = seal_decrypt(s->w->master, sealed, len, aad, &e->key, &e->keylen) && e->keylen > 0;
+    char *aad = seal_aad(SEAL_PURPOSE_TENANT_EAB, s->tenant_id, s->ca->conf->name);
+    char *legacy = xasprintf("tenant-eab:%s:%s", s->tenant_id, s->ca->conf->name);
+    bool ok = seal_decrypt_legacy(&s->w->keys, sealed, len, aad, legacy, &e->key, &e->keylen) && e->keylen > 0;
     free(aad);
+    free(legacy);
     free(sealed);
     if (!ok) {
         log_error("tenant %s: its EAB credential for %s cannot be decrypted: is the master key right?", s->tenant_id,
@@ -81,7 +83,8 @@ static enum step_rc step_account_tenant_eab(struct step *s, struct step_eab *e)
 /* Loads (making when needed) the account key and registers it with the CA when not yet done. */
 enum step_rc step_account(struct step *s)
 {
-    char *aad = xasprintf("account-key:%s:%s", s->tenant_id, s->ca->conf->name);
+    char *aad = seal_aad(SEAL_PURPOSE_ACCOUNT_KEY, s->tenant_id, s->ca->conf->name);
+    char *legacy = xasprintf("account-key:%s:%s", s->tenant_id, s->ca->conf->name);
     long long id = 0;
     unsigned char *sealed = NULL;
     size_t slen = 0;
@@ -100,7 +103,7 @@ enum step_rc step_account(struct step *s)
     unsigned char *pem = NULL;
     size_t pemlen = 0;
     if (ret == STEP_RC_OK) {
-        if (seal_decrypt(s->w->master, sealed, slen, aad, &pem, &pemlen))
+        if (seal_decrypt_legacy(&s->w->keys, sealed, slen, aad, legacy, &pem, &pemlen))
             s->account_key = key_from_pem((const char *)pem, pemlen);
         if (pem)
             xfree_secret(pem, pemlen);
@@ -146,5 +149,6 @@ enum step_rc step_account(struct step *s)
     free(url);
     free(sealed);
     free(aad);
+    free(legacy);
     return ret;
 }

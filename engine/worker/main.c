@@ -142,7 +142,7 @@ int main(int argc, char **argv)
         return 2;
     }
     log_set_level((enum log_level)w.cfg->log_level);
-    if (!seal_key_load(w.cfg->master_key_file, w.master, err, sizeof err)) {
+    if (!seal_keyring_load(&w.keys, w.cfg->master_key_file, w.cfg->previous_master_key_files, err, sizeof err)) {
         log_error("%s", err);
         config_free(w.cfg);
         return 2;
@@ -185,7 +185,7 @@ int main(int argc, char **argv)
     db_close(w.db);
     wdns_free(&w);
     worker_cas_free(&w);
-    OPENSSL_cleanse(w.master, sizeof w.master);
+    seal_keyring_clear(&w.keys);
     config_free(w.cfg);
     curl_global_cleanup();
     return 0;

@@ -55,14 +55,17 @@ static enum step_rc step_dns_load(struct step *s)
     }
     int type = provider_type_parse(dns_str(s->dns->row, "type"));
     if (sealed) {
-        char *aad = xasprintf("dns-provider:%s", id);
+        /* The provider is the tenant's (db_dns_provider_load looked it up under s->tenant_id). */
+        char *aad = seal_aad(SEAL_PURPOSE_DNS_PROVIDER, s->tenant_id, id);
+        char *legacy = xasprintf("dns-provider:%s", id);
         unsigned char *pt = NULL;
         size_t ptlen = 0;
-        if (seal_decrypt(s->w->master, sealed, slen, aad, &pt, &ptlen))
+        if (seal_decrypt_legacy(&s->w->keys, sealed, slen, aad, legacy, &pt, &ptlen))
             s->dns->secret = json_loadb((const char *)pt, ptlen, 0, NULL);
         if (pt)
             xfree_secret(pt, ptlen);
         free(aad);
+        free(legacy);
         free(sealed);
         if (!s->dns->secret) {
             s->problem = step_problem("internal", "the DNS provider's secret cannot be decrypted", true, NULL);

@@ -15,10 +15,10 @@
 #include <string.h>
 #include <time.h>
 
-/* The AAD binding a sealed certificate key to its order (the API decrypts with the same). */
+/* The AAD binding a sealed certificate key to its tenant and order (the API decrypts with the same). */
 static char *step_key_aad(const struct step *s)
 {
-    return xasprintf("order-key:%s", s->order_id);
+    return seal_aad(SEAL_PURPOSE_ORDER_KEY, s->tenant_id, s->order_id);
 }
 
 /* Loads the order's certificate key, making and storing it first when there is none yet. */
@@ -30,8 +30,11 @@ static enum step_rc step_cert_key(struct step *s, EVP_PKEY **key)
     if (s->blobs.key_sealed) {
         unsigned char *pem = NULL;
         size_t pemlen = 0;
-        if (seal_decrypt(s->w->master, s->blobs.key_sealed, s->blobs.key_len, aad, &pem, &pemlen))
+        /* Keys sealed before the AAD named the tenant: "order-key:<order id>". */
+        char *legacy = xasprintf("order-key:%s", s->order_id);
+        if (seal_decrypt_legacy(&s->w->keys, s->blobs.key_sealed, s->blobs.key_len, aad, legacy, &pem, &pemlen))
             *key = key_from_pem((const char *)pem, pemlen);
+        free(legacy);
         if (pem)
             xfree_secret(pem, pemlen);
         if (!*key) {
@@ -47,7 +50,7 @@ static enum step_rc step_cert_key(struct step *s, EVP_PKEY **key)
     char *pem = *key ? key_to_pem(*key, &pemlen) : NULL;
     unsigned char *sealed = NULL;
     size_t slen = 0;
-    bool ok = pem && seal_encrypt(s->w->master, pem, pemlen, aad, &sealed, &slen);
+    bool ok = pem && seal_encrypt(&s->w->keys, pem, pemlen, aad, &sealed, &slen);
     if (pem)
         xfree_secret(pem, pemlen);
     free(aad);

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#define WORKER_WH_AAD "webhook-secret:"          /* the seal of a secret names its webhook */
+#define WORKER_WH_AAD "webhook-secret:"          /* the AAD of secrets sealed before they named their tenant */
 #define WORKER_WH_MAX_DELAY_MS (6L * 3600 * 1000) /* retries are at most six hours apart */
 
 /* The delay before retry n (1, 2, ...): base * 4^(n-1), capped, plus up to 20% jitter. */
@@ -36,13 +36,16 @@ long worker_webhook_backoff_ms(long base_ms, int attempts)
 }
 
 /* Unseals one secret of the webhook; NULL (logged) when it cannot be read. */
-static char *worker_webhook_secret(struct worker *w, const char *webhook_id, const unsigned char *blob, size_t len)
+static char *worker_webhook_secret(struct worker *w, const char *tenant_id, const char *webhook_id,
+                                   const unsigned char *blob, size_t len)
 {
     unsigned char *plain = NULL;
     size_t n = 0;
-    char *aad = xasprintf(WORKER_WH_AAD "%s", webhook_id);
-    bool ok = seal_decrypt(w->master, blob, len, aad, &plain, &n);
+    char *aad = seal_aad(SEAL_PURPOSE_WEBHOOK_SECRET, tenant_id, webhook_id);
+    char *legacy = xasprintf(WORKER_WH_AAD "%s", webhook_id);
+    bool ok = seal_decrypt_legacy(&w->keys, blob, len, aad, legacy, &plain, &n);
     free(aad);
+    free(legacy);
     if (!ok) {
         log_error("webhook %s: cannot unseal its secret (wrong master key or damaged data)", webhook_id);
         return NULL;
@@ -53,13 +56,13 @@ static char *worker_webhook_secret(struct worker *w, const char *webhook_id, con
 /* The signature header: the current secret's, then the previous one's while it still signs. */
 static char *worker_webhook_signature(struct worker *w, const struct db_delivery *d, long long ts, const char *body)
 {
-    char *cur = worker_webhook_secret(w, d->webhook_id, d->secret, d->secret_len);
+    char *cur = worker_webhook_secret(w, d->tenant_id, d->webhook_id, d->secret, d->secret_len);
     if (!cur)
         return NULL;
     char *sig = wh_sign(cur, d->id, ts, body, strlen(body));
     xfree_secret(cur, strlen(cur));
     if (sig && d->previous) {
-        char *prev = worker_webhook_secret(w, d->webhook_id, d->previous, d->previous_len);
+        char *prev = worker_webhook_secret(w, d->tenant_id, d->webhook_id, d->previous, d->previous_len);
         char *old = prev ? wh_sign(prev, d->id, ts, body, strlen(body)) : NULL;
         if (old) {
             char *both = xasprintf("%s %s", sig, old);

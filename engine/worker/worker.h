@@ -23,7 +23,7 @@ struct dns_ctx;
 struct worker {
     struct config *cfg;
     struct db *db;
-    unsigned char master[SEAL_KEY_LEN];
+    struct seal_keyring keys; /* the master keys: [keys] master_key_file and previous ones */
     char id[80];
     struct worker_ca *cas;
     size_t n_cas;

@@ -45,7 +45,9 @@ struct fcgi_ctx *fuzz_fcgi_ctx(void)
     if (!ready) {
         log_init("fuzz", LOG_LVL_ERROR);
         app.cfg = &fuzz_cfg;
-        memset(app.master_key, 0x42, sizeof app.master_key);
+        unsigned char key[SEAL_KEY_LEN];
+        memset(key, 0x42, sizeof key);
+        seal_keyring_add(&app.keys, key);
         app.have_master_key = 1;
         fcgi_ctx_init(&ctx, &app, 0);
         ready = 1;

@@ -4,6 +4,7 @@ format of engine/crypto/seal.h) and lists the account's orders at Pebble with a
 POST-as-GET signed by that key (RFC 8555 §7.1.2.1)."""
 
 import base64
+import hashlib
 import os
 import json
 
@@ -18,12 +19,19 @@ def b64u(b):
     return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 
 
+def seal_aad(purpose, tenant, row_id):
+    """The AAD of a sealed column (seal_aad in seal.h): purpose, the tenant's length, tenant, row id."""
+    return f"{purpose}:{len(tenant)}:{tenant}:{row_id}"
+
+
 def unseal(master_key_file, blob, aad):
-    """Decrypts a sealed blob: version byte, 12-byte nonce, ciphertext, 16-byte tag."""
+    """Decrypts a version 2 sealed blob: 2, 4-byte key id (SHA-256 of the key), 12-byte nonce,
+    ciphertext, 16-byte tag; the version byte and key id are authenticated before the AAD."""
     key = bytes.fromhex(open(master_key_file).read().strip())
     blob = bytes(blob)
-    assert blob[0] == 1, "unknown seal version"
-    return AESGCM(key).decrypt(blob[1:13], blob[13:], aad.encode())
+    assert blob[0] == 2, "unknown seal version"
+    assert blob[1:5] == hashlib.sha256(key).digest()[:4], "sealed under another master key"
+    return AESGCM(key).decrypt(blob[5:17], blob[17:], blob[:5] + aad.encode())
 
 
 def account(db, stack, tenant_id, ca="local"):
@@ -32,7 +40,8 @@ def account(db, stack, tenant_id, ca="local"):
     cur.execute("SELECT key_sealed, url FROM acme_accounts WHERE tenant_id = %s AND ca = %s", (tenant_id, ca))
     row = cur.fetchone()
     assert row, "no ACME account for the tenant"
-    pem = unseal(os.path.join(stack["CM_STACK_DIR"], "secrets", "master.key"), row[0], f"account-key:{tenant_id}:{ca}")
+    pem = unseal(os.path.join(stack["CM_STACK_DIR"], "secrets", "master.key"), row[0],
+                 seal_aad("account-key", tenant_id, ca))
     return serialization.load_pem_private_key(pem, None), row[1]
 
 
