@@ -51,8 +51,9 @@ def test_issuance_with_validation_delay_after_ca_restart(stack, api, db):
         fo = api.wait_order(fr.json()["id"], timeout=150)
         check_issued(stack, api, fo, front_names, ec.EllipticCurvePrivateKey)
         # with validation taking 0-15 s, each authorization was polled, never sooner than Retry-After
-        looked, repeats = polls_honour_retry_after(front.requests())
-        assert looked >= 3 and repeats >= 1
+        # every repeated look (if the random delay made one) came after Retry-After: 2
+        looked, _ = polls_honour_retry_after(front.requests())
+        assert looked >= 3
     finally:
         os.environ["CM_PEBBLE_NOSLEEP"] = "1"
         stack_ctl("restart-pebble")
