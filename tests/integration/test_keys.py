@@ -183,13 +183,21 @@ def read_conf(stack):
         return f.read()
 
 
-def write_private(path, text):
-    """Writes a file only its owner may read (a key file, the configuration)."""
+def write_private(path, text, like=None):
+    """Writes a file only its owner (and, like the configuration, its group) may read, with
+    the owner, group and mode of the file like (default: path itself, else root 0600): the
+    services run as their own user and must still read it."""
+    like = like or path
+    st = os.stat(like) if os.path.exists(like) else None
     tmp = path + ".tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(text)
-    os.chmod(tmp, 0o600)
+    if st:
+        os.chown(tmp, st.st_uid, st.st_gid)
+        os.chmod(tmp, st.st_mode & 0o777)
+    else:
+        os.chmod(tmp, 0o600)
     os.replace(tmp, path)
 
 
@@ -249,7 +257,7 @@ def test_rotation_while_issuing(stack, db, receiver):
     new_path = os.path.join(os.path.dirname(old_path), "master-rotated.key")
     new_hex = subprocess.run(["openssl", "rand", "-hex", "32"], capture_output=True, text=True,
                              check=True).stdout.strip()
-    write_private(new_path, new_hex + "\n")
+    write_private(new_path, new_hex + "\n", like=old_path)
     assert os.stat(new_path).st_mode & 0o777 == 0o600
 
     # Before: a tenant with certificates, a DNS provider, a webhook and an ACME account, all under the old key.
