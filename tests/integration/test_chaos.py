@@ -1,5 +1,5 @@
 """Crash safety (issue 6, point 1): 100 orders in flight while a worker is killed with
-SIGKILL every two seconds and started again. Every order ends issued, each used exactly
+SIGKILL every second or two (each kill and restart takes a moment) and started again. Every order ends issued, each used exactly
 one ACME order at the CA, no certificate is stored twice, and no step is left leased."""
 
 import threading
@@ -9,31 +9,34 @@ import acme_peek
 from conftest import stack_ctl, unique_name
 
 N_ORDERS = 100
-KILL_EVERY_S = 2.0
+KILL_EVERY_S = 1.0
 
 
 def test_orders_survive_workers_killed_every_two_seconds(stack, new_tenant, db):
     tenant, api = new_tenant()
-    ids = []
-    for _ in range(N_ORDERS):
-        r = api.post("/v1/orders", {"domains": [unique_name("chaos")], "challenge": "http-01"})
-        assert r.status_code == 202, r.text
-        ids.append(r.json()["id"])
     stop = threading.Event()
     kills = []
 
     def chaos():
         n = 0
-        while not stop.wait(KILL_EVERY_S):
+        while True:
             w = str(1 + n % 2)
             stack_ctl("kill-worker", w)
             kills.append(w)
             stack_ctl("start-worker", w)
             n += 1
+            if stop.wait(KILL_EVERY_S):
+                break
 
+    # the killing starts before the orders arrive, so it meets every stage of them
     t = threading.Thread(target=chaos, daemon=True)
     t.start()
+    ids = []
     try:
+        for _ in range(N_ORDERS):
+            r = api.post("/v1/orders", {"domains": [unique_name("chaos")], "challenge": "http-01"})
+            assert r.status_code == 202, r.text
+            ids.append(r.json()["id"])
         deadline = time.time() + 300
         pending = set(ids)
         while pending and time.time() < deadline:
@@ -48,7 +51,7 @@ def test_orders_survive_workers_killed_every_two_seconds(stack, new_tenant, db):
         stack_ctl("start-worker", "1")
         stack_ctl("start-worker", "2")
     assert not pending, f"{len(pending)} orders not finished after 300 s"
-    assert len(kills) >= 3, kills
+    assert len(kills) >= 2, kills
     cur = db.cursor()
     cur.execute("SELECT status, count(*) FROM orders WHERE tenant_id = %s GROUP BY status", (tenant["id"],))
     assert dict(cur.fetchall()) == {"issued": N_ORDERS}
