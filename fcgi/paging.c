@@ -1,6 +1,9 @@
 /* paging — limit and keyset cursors of list endpoints. */
 #include "paging.h"
 
+#include "app.h"
+#include "request.h"
+
 #include "crypto/b64.h"
 
 #include <errno.h>
@@ -100,4 +103,30 @@ json_t *fcgi_page_result(json_t *rows, int limit)
     json_array_foreach(rows, i, row)
         json_object_del(row, DB_API_CURSOR_KEY);
     return json_pack("{s:o, s:o}", "data", rows, "next_cursor", next);
+}
+
+/* The whole of a plain list endpoint: limit and cursor, one query, the page answer. */
+void fcgi_page_answer_list(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp, fcgi_page_lister list)
+{
+    static const char *const allowed[] = { "limit", "cursor", NULL };
+    struct fcgi_query q;
+    struct fcgi_page pg;
+    if (!fcgi_query_parse(req->query, allowed, &q, resp))
+        return;
+    if (!fcgi_page_parse(&q, &pg, resp))
+        goto out;
+    struct db *db = fcgi_ctx_db_or_503(ctx, resp);
+    if (!db)
+        goto out;
+    json_t *rows = NULL;
+    enum db_rc rc = list(db, req->tenant_id, &pg.db, &rows);
+    if (rc != DB_OK) {
+        fcgi_resp_db_failure(resp, rc == DB_NOTFOUND ? DB_UNAVAILABLE : rc);
+        goto out;
+    }
+    json_t *page = fcgi_page_result(rows, pg.db.limit);
+    fcgi_resp_json(resp, 200, page);
+    json_decref(page);
+out:
+    fcgi_query_free(&q);
 }

@@ -35,4 +35,12 @@ bool fcgi_page_cursor_decode(const char *cursor, long long *us, char id[FCGI_MAX
  */
 json_t *fcgi_page_result(json_t *rows, int limit);
 
+struct fcgi_ctx;
+struct fcgi_req;
+/* A query of one page of the tenant's rows (newest first, limit + 1 rows). */
+typedef enum db_rc (*fcgi_page_lister)(struct db *db, const char *tenant_id, const struct db_api_page *page,
+                                       json_t **rows);
+/* Answers a list that takes only limit and cursor: parse them, run list, answer the page (or the problem). */
+void fcgi_page_answer_list(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp, fcgi_page_lister list);
+
 #endif

@@ -196,27 +196,7 @@ out:
 /* Lists the caller's webhooks, newest first. */
 void fcgi_webhooks_list(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp)
 {
-    static const char *const allowed[] = { "limit", "cursor", NULL };
-    struct fcgi_query q;
-    struct fcgi_page pg;
-    if (!fcgi_query_parse(req->query, allowed, &q, resp))
-        return;
-    if (!fcgi_page_parse(&q, &pg, resp))
-        goto out;
-    struct db *db = fcgi_ctx_db_or_503(ctx, resp);
-    if (!db)
-        goto out;
-    json_t *rows = NULL;
-    enum db_rc rc = db_api_webhook_list(db, req->tenant_id, &pg.db, &rows);
-    if (rc != DB_OK) {
-        fcgi_resp_db_failure(resp, rc == DB_NOTFOUND ? DB_UNAVAILABLE : rc);
-        goto out;
-    }
-    json_t *page = fcgi_page_result(rows, pg.db.limit);
-    fcgi_resp_json(resp, 200, page);
-    json_decref(page);
-out:
-    fcgi_query_free(&q);
+    fcgi_page_answer_list(ctx, req, resp, db_api_webhook_list);
 }
 
 /* Answers one webhook (or 404). */
