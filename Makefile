@@ -84,9 +84,14 @@ $(DB_LIB): $(call obj,$(DB_SRC)) $(OUT)/obj/gen/db_migrations.o
 
 # The OpenAPI document is embedded in certmill-fcgi, which serves it at GET /v1/openapi.json.
 FCGI_GEN_OBJ := $(OUT)/obj/gen/openapi_json.o
-$(OUT)/gen/openapi_json.c: docs/openapi.json scripts/embed-file.sh
+# docs/openapi.yaml is the source; the build turns it into JSON once (python3-yaml).
+$(OUT)/gen/openapi.json: docs/openapi.yaml scripts/openapi-json.py
 	@mkdir -p $(dir $@)
-	scripts/embed-file.sh $@ fcgi_openapi_json docs/openapi.json
+	/usr/bin/python3 scripts/openapi-json.py $< $@
+
+$(OUT)/gen/openapi_json.c: $(OUT)/gen/openapi.json scripts/embed-file.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-file.sh $@ fcgi_openapi_json $<
 
 $(FCGI_GEN_OBJ): $(OUT)/gen/openapi_json.c
 	@mkdir -p $(dir $@)

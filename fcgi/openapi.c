@@ -4,7 +4,7 @@
 /* How long clients and caches may keep the document: it changes only with a new build. */
 #define FCGI_OPENAPI_CACHE_CONTROL "public, max-age=300"
 
-/* Answers the document exactly as docs/openapi.json was at build time. */
+/* Answers the document exactly as docs/openapi.yaml was at build time, converted to JSON. */
 void fcgi_openapi_get(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp)
 {
     (void)ctx;

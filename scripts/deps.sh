@@ -29,7 +29,7 @@ service_pkgs=(
 )
 # Integration tests run on Debian's /usr/bin/python3 with Debian's packages.
 test_pkgs=(
-    python3 python3-pytest python3-requests python3-cryptography python3-psycopg2 valgrind
+    python3 python3-yaml python3-pytest python3-requests python3-cryptography python3-psycopg2 valgrind
     libfcgi-bin
 )
 

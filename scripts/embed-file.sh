@@ -2,7 +2,7 @@
 # embed-file.sh OUT.c SYMBOL INPUT — writes a C file that holds the bytes of INPUT as
 #     const char SYMBOL[] = "...";      (every byte as \xNN, NUL-terminated)
 #     const size_t SYMBOL_len = N;      (N = bytes of INPUT, without that NUL)
-# so a program carries the file (docs/openapi.json in certmill-fcgi) and needs
+# so a program carries the file (the OpenAPI document in certmill-fcgi) and needs
 # nothing on disk. Uses od, tr, sed and fold only, like embed-sql.sh, so it runs on
 # a bare Debian. OUT.c is replaced only once it is complete.
 set -euo pipefail

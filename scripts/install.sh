@@ -25,7 +25,7 @@ for d in web/apache web/lighttpd; do
     [[ -d "$d" ]] && install -m 0644 "$d"/* "$DESTDIR$DATADIR/web/"
 done
 [[ -d web/dashboard ]] && cp -R web/dashboard "$DESTDIR$DATADIR/web/dashboard"
-install -m 0644 README.md docs/*.md docs/openapi.json "$DESTDIR$DOCDIR/"
+install -m 0644 README.md docs/*.md docs/openapi.yaml "$build"/gen/openapi.json "$DESTDIR$DOCDIR/"
 for page in docs/*.[1-8]; do
     [[ -f "$page" ]] || continue
     sec=${page##*.}

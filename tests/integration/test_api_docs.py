@@ -1,5 +1,5 @@
 """The API reference against the code and the running service: GET /v1/openapi.json
-serves docs/openapi.json byte for byte without an API key; every route of
+serves docs/openapi.yaml (as JSON) without an API key; every route of
 fcgi/router.c is documented (and nothing else), every error code of fcgi/problem.c
 and every order problem code the worker sets is in the document, and the objects
 the running API answers have exactly the members the document lists."""
@@ -11,10 +11,11 @@ import re
 
 import pytest
 import requests
+import yaml
 
 from conftest import REPO, unique_name
 
-DOC_PATH = os.path.join(REPO, "docs", "openapi.json")
+DOC_PATH = os.path.join(REPO, "docs", "openapi.yaml")
 API_MD = os.path.join(REPO, "docs", "api.md")
 
 
@@ -113,22 +114,32 @@ def test_served_without_key(served):
     assert d["info"]["title"] and d["info"]["version"]
 
 
+def load_yaml_doc():
+    """docs/openapi.yaml as the build reads it (scripts/openapi-json.py refuses duplicate keys)."""
+    with open(DOC_PATH, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
 def test_served_is_the_file(stack, served):
-    with open(DOC_PATH, "rb") as f:
-        on_disk = f.read()
+    on_disk = load_yaml_doc()
     # the build embeds the file: a stale build or a changed file shows here
-    assert served.content == on_disk, "GET /v1/openapi.json differs from docs/openapi.json: rebuild certmill-fcgi"
+    assert served.json() == on_disk, "GET /v1/openapi.json differs from docs/openapi.yaml: rebuild certmill-fcgi"
     r = requests.head(stack["CERTMILL_URL"] + "/v1/openapi.json", timeout=30)
     assert r.status_code == 200
-    assert int(r.headers["Content-Length"]) == len(on_disk)
+    assert int(r.headers["Content-Length"]) == len(served.content)
     assert r.content == b""
 
 
-def test_file_is_two_space_json():
-    with open(DOC_PATH, encoding="utf-8") as f:
-        text = f.read()
-    d = json.loads(text)
-    assert text == json.dumps(d, indent=2, ensure_ascii=False) + "\n", "docs/openapi.json: keep json.dumps(indent=2)"
+def test_build_refuses_duplicate_keys(tmp_path):
+    """A key written twice in the YAML would silently drop one of them: the build stops instead."""
+    import subprocess
+    bad = tmp_path / "dup.yaml"
+    bad.write_text("openapi: 3.1.0\ninfo:\n  title: a\n  title: b\n", encoding="utf-8")
+    out = tmp_path / "out.json"
+    p = subprocess.run(["/usr/bin/python3", os.path.join(REPO, "scripts", "openapi-json.py"), str(bad), str(out)],
+                       capture_output=True, text=True)
+    assert p.returncode != 0 and "duplicate key 'title'" in p.stderr, p.stderr
+    assert not out.exists()
 
 
 def test_every_route_is_documented(doc):

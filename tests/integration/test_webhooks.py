@@ -270,10 +270,9 @@ def test_docs_python_example_verifies_real_deliveries(issued, receiver):
 
 
 def test_answers_have_the_documented_members(issued):
-    """Webhook, WebhookWithSecret, Delivery and EventList as docs/openapi.json lists them."""
-    from test_api_docs import assert_shape
-    with open(os.path.join(REPO, "docs", "openapi.json"), encoding="utf-8") as f:
-        doc = json.load(f)
+    """Webhook, WebhookWithSecret, Delivery and EventList as docs/openapi.yaml lists them."""
+    from test_api_docs import assert_shape, load_yaml_doc
+    doc = load_yaml_doc()
     api, hook = issued["api"], issued["hooks"]["ok"]
     assert_shape(doc, "WebhookWithSecret", hook)
     assert_shape(doc, "Webhook", api.get(f"/v1/webhooks/{hook['id']}").json())
