@@ -29,13 +29,19 @@ done:
     return text;
 }
 
-/* False when the account object says it is not usable (deactivated or revoked). */
+/*
+ * False when the account answer is unreadable or says the account is not usable
+ * (deactivated or revoked). An empty body is taken as usable: the Location is the account.
+ */
 static bool acme_account_usable(const struct buf *body)
 {
-    json_t *root = body->len ? json_loadb(body->data, body->len, 0, NULL) : NULL;
-    json_t *st = json_object_get(root, "status");
-    bool ok = !st || (json_is_string(st) && strcmp(json_string_value(st), "valid") == 0);
-    json_decref(root);
+    if (body->len == 0)
+        return true;
+    struct acme_account a;
+    if (!acme_parse_account(body->data, body->len, &a))
+        return false;
+    bool ok = !a.status || strcmp(a.status, "valid") == 0;
+    acme_account_free(&a);
     return ok;
 }
 
@@ -98,12 +104,13 @@ enum acme_rc acme_account_deactivate(struct acme_client *c, EVP_PKEY *key, const
                                     true, &resp, res);
     if (rc != ACME_OK)
         goto done;
-    json_t *root = resp.body.len ? json_loadb(resp.body.data, resp.body.len, 0, NULL) : NULL;
-    const char *st = json_string_value(json_object_get(root, "status"));
+    struct acme_account a;
+    bool parsed = acme_parse_account(resp.body.data, resp.body.len, &a);
     /* A CA that answered 200 but kept the account valid did not do what was asked. */
-    if (!st || strcmp(st, "deactivated") != 0)
+    if (!parsed || !a.status || strcmp(a.status, "deactivated") != 0)
         rc = acme_fail(res, ACME_ERR_PROTOCOL, "deactivate account", kid, "the account is not deactivated");
-    json_decref(root);
+    if (parsed)
+        acme_account_free(&a);
 done:
     acme_http_resp_free(&resp);
     return rc;
@@ -140,13 +147,12 @@ enum acme_rc acme_account_orders(struct acme_client *c, EVP_PKEY *key, const cha
     enum acme_rc rc = acme_kid_post(c, key, kid, kid, NULL, NULL, "account", true, &resp, res);
     char *page = NULL;
     if (rc == ACME_OK) {
-        json_t *root = resp.body.len ? json_loadb(resp.body.data, resp.body.len, 0, NULL) : NULL;
-        const char *u = json_string_value(json_object_get(root, "orders"));
-        if (u && acme_url_ok(u))
-            page = xstrdup(u);
+        struct acme_account a;
+        if (acme_parse_account(resp.body.data, resp.body.len, &a) && a.orders_url)
+            page = xstrdup(a.orders_url);
         else
             rc = acme_fail(res, ACME_ERR_PROTOCOL, "account", kid, "the account has no orders URL");
-        json_decref(root);
+        acme_account_free(&a);
     }
     /* Pages are followed while URLs are wanted, and never more than 100 (a loop of next links). */
     for (int pages = 0; rc == ACME_OK && page && pages < 100; pages++) {

@@ -239,6 +239,18 @@ bool acme_parse_authz(const char *json, size_t len, struct acme_authz *out);
 bool acme_parse_challenge(const char *json, size_t len, struct acme_challenge *out);
 bool acme_parse_problem(const char *json, size_t len, struct acme_problem *out);
 
+/* An account object (RFC 8555 §7.1.2) as a CA answers newAccount or a POST to the account URL. */
+#define ACME_MAX_CONTACTS 16
+struct acme_account {
+    char *status;       /* "valid", "deactivated" or "revoked"; NULL when the CA left it out */
+    char **contacts;    /* n_contacts URLs such as mailto:... */
+    size_t n_contacts;
+    char *orders_url;   /* NULL when absent (Let's Encrypt leaves it out) */
+    bool tos_agreed;    /* termsOfServiceAgreed, false when absent */
+};
+bool acme_parse_account(const char *json, size_t len, struct acme_account *out);
+void acme_account_free(struct acme_account *a);
+
 /* True when the problem type is urn:ietf:params:acme:error:<name>. */
 bool acme_problem_is(const struct acme_problem *p, const char *name);
 

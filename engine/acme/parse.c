@@ -24,6 +24,7 @@
 static const char *const order_states[] = { "pending", "ready", "processing", "valid", "invalid", NULL };
 static const char *const authz_states[] = { "pending", "valid", "invalid", "deactivated", "expired", "revoked", NULL };
 static const char *const chall_states[] = { "pending", "processing", "valid", "invalid", NULL };
+static const char *const account_states[] = { "valid", "deactivated", "revoked", NULL };
 
 /* True when s has only printable ASCII (no controls, no spaces when nospace). */
 static bool parse_printable(const char *s, bool nospace)
@@ -287,6 +288,66 @@ bool acme_parse_problem(const char *json, size_t len, struct acme_problem *out)
     if (!ok)
         acme_problem_free(out);
     return ok;
+}
+
+/* Reads the contact array of an account: at most ACME_MAX_CONTACTS printable strings without spaces. */
+static bool parse_contacts(json_t *o, struct acme_account *a)
+{
+    json_t *arr = json_object_get(o, "contact");
+    if (!arr)
+        return true;
+    if (!json_is_array(arr) || json_array_size(arr) > ACME_MAX_CONTACTS)
+        return false;
+    a->contacts = xcalloc(json_array_size(arr) ? json_array_size(arr) : 1, sizeof *a->contacts);
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        const char *s = json_string_value(v);
+        if (!s || json_string_length(v) == 0 || json_string_length(v) > PARSE_MAX_URL || strlen(s) != json_string_length(v) ||
+            !parse_printable(s, true))
+            return false;
+        a->contacts[a->n_contacts++] = xstrdup(s);
+    }
+    return true;
+}
+
+/*
+ * Reads an account object. status is optional here (RFC 8555 requires it, but an
+ * account answer without one has always been taken as usable), and when present must
+ * be one of the three account states; orders is a URL when present.
+ */
+bool acme_parse_account(const char *json, size_t len, struct acme_account *out)
+{
+    if (!out)
+        return false;
+    memset(out, 0, sizeof *out);
+    json_t *root = parse_load(json, len);
+    bool ok = root != NULL;
+    json_t *tos = ok ? json_object_get(root, "termsOfServiceAgreed") : NULL;
+    if (ok && json_object_get(root, "status"))
+        ok = parse_status(root, account_states, &out->status);
+    ok = ok && parse_contacts(root, out) && parse_url(root, "orders", false, &out->orders_url);
+    if (ok && tos) {
+        ok = json_is_boolean(tos);
+        out->tos_agreed = json_is_true(tos);
+    }
+    json_decref(root);
+    if (!ok)
+        acme_account_free(out);
+    return ok;
+}
+
+/* Frees an account's strings and empties it. */
+void acme_account_free(struct acme_account *a)
+{
+    if (!a)
+        return;
+    free(a->status);
+    for (size_t i = 0; i < a->n_contacts; i++)
+        free(a->contacts[i]);
+    free(a->contacts);
+    free(a->orders_url);
+    memset(a, 0, sizeof *a);
 }
 
 /* Frees an order's strings and empties it. */

@@ -1,6 +1,6 @@
 /*
  * fuzz_acme — what a CA answers: the first byte picks the parser (directory, order,
- * authorization, challenge, problem, ARI renewal information), the rest is the body.
+ * authorization, challenge, problem, ARI renewal information, account), the rest is the body.
  * A hostile or broken CA must get a clean refusal, never a crash or a leak.
  */
 #include "fuzz_common.h"
@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     const char *json = (const char *)data + 1;
     size_t len = size - 1;
-    switch (data[0] % 6) {
+    switch (data[0] % 7) {
     case 0: {
         struct acme_dir d;
         memset(&d, 0, sizeof d);
@@ -47,6 +47,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct acme_problem p;
         if (acme_parse_problem(json, len, &p))
             acme_problem_free(&p);
+        break;
+    }
+    case 6: {
+        struct acme_account a;
+        if (acme_parse_account(json, len, &a))
+            acme_account_free(&a);
         break;
     }
     default: {

@@ -414,6 +414,66 @@ static void test_problem(void **state)
 }
 
 /* Retry-After: delta-seconds, HTTP-date (all three forms), junk, bounds. */
+/* Account objects: the CA's answer, deactivated ones, and hostile members that fail the whole object. */
+static void test_account(void **state)
+{
+    (void)state;
+    size_t len;
+    char *json = fixture("account-valid.json", &len);
+    struct acme_account a;
+    assert_true(acme_parse_account(json, len, &a));
+    assert_string_equal(a.status, "valid");
+    assert_int_equal(a.n_contacts, 1);
+    assert_string_equal(a.contacts[0], "mailto:hostmaster@example.test");
+    assert_string_equal(a.orders_url, "https://127.0.0.1:14000/list-orderz/5");
+    assert_false(a.tos_agreed);
+    acme_account_free(&a);
+    free(json);
+
+    const char *deact = "{\"status\":\"deactivated\",\"termsOfServiceAgreed\":true}";
+    assert_true(acme_parse_account(deact, strlen(deact), &a));
+    assert_string_equal(a.status, "deactivated");
+    assert_true(a.tos_agreed);
+    assert_null(a.orders_url);
+    acme_account_free(&a);
+
+    static const char *const bad[] = {
+        "{\"status\":\"sleeping\"}",                       /* not an account state */
+        "{\"status\":1}",                                     /* wrong type */
+        "{\"status\":\"valid\",\"contact\":\"mailto:a@b\"}", /* contact must be an array */
+        "{\"status\":\"valid\",\"contact\":[\"mailto:a b\"]}",
+        "{\"status\":\"valid\",\"contact\":[7]}",
+        "{\"status\":\"valid\",\"orders\":\"ftp://x/\"}",
+        "{\"status\":\"valid\",\"termsOfServiceAgreed\":\"yes\"}",
+        "{\"status\":\"valid\",\"status\":\"revoked\"}",   /* duplicate member */
+        "[\"valid\"]",
+        "",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_false(acme_parse_account(bad[i], strlen(bad[i]), &a));
+        assert_null(a.status);
+        assert_null(a.contacts);
+        assert_int_equal(a.n_contacts, 0);
+    }
+    /* one contact too many fails the object, the limit itself passes */
+    char many[2048] = "{\"contact\":[";
+    for (int i = 0; i <= ACME_MAX_CONTACTS; i++) {
+        char one[48];
+        snprintf(one, sizeof one, "%s\"mailto:c%d@example.test\"", i ? "," : "", i);
+        strcat(many, one);
+        if (i == ACME_MAX_CONTACTS - 1) {
+            char ok[sizeof many + 4];
+            snprintf(ok, sizeof ok, "%s]}", many);
+            assert_true(acme_parse_account(ok, strlen(ok), &a));
+            assert_int_equal(a.n_contacts, ACME_MAX_CONTACTS);
+            assert_null(a.status);
+            acme_account_free(&a);
+        }
+    }
+    strcat(many, "]}");
+    assert_false(acme_parse_account(many, strlen(many), &a));
+}
+
 static void test_retry_after(void **state)
 {
     (void)state;
@@ -504,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_authz_fixtures), cmocka_unit_test(test_authz_hostile), cmocka_unit_test(test_authz_huge),
         cmocka_unit_test(test_challenge),      cmocka_unit_test(test_problem),       cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_url_ok),         cmocka_unit_test(test_result_and_client),
+        cmocka_unit_test(test_account),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
