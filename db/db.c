@@ -88,33 +88,77 @@ int db_socket(const struct db *db)
     return PQsocket(db->conn);
 }
 
+/*
+ * True when a failure means this server can no longer serve us and another may: the
+ * connection broke (class 08, or no SQLSTATE at all because nothing came back), the
+ * server is shutting down or starting (57P01-57P03), or it is a standby now (25006,
+ * read-only: a failover happened and we still talk to the old primary). The next
+ * statement then reconnects, and libpq's target_session_attrs=read-write finds the
+ * primary among the hosts of a multi-host conninfo.
+ */
+static bool db_server_lost(const PGconn *conn, const char *state)
+{
+    if (PQstatus(conn) != CONNECTION_OK || !state)
+        return true;
+    return strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
+           strcmp(state, "57P03") == 0 || strcmp(state, "25006") == 0;
+}
+
+/*
+ * True for a statement that may run again after the server was lost mid-way: a plain
+ * read outside a transaction (SELECT without FOR UPDATE/SHARE locks and without a
+ * data-modifying part). Writes are not retried here: whether they committed is unknown,
+ * so the API answers 503 (the client retries with its Idempotency-Key) and a worker's
+ * step is left to its lease, which makes it due again.
+ */
+static bool db_retry_safe(const char *sql)
+{
+    if (strncmp(sql, "SELECT ", 7) != 0)
+        return false;
+    static const char *const writes[] = { " FOR UPDATE", " FOR SHARE", " FOR NO KEY", "INSERT ", "UPDATE ",
+                                          "DELETE ", "nextval(", "pg_advisory", "set_config(", NULL };
+    for (const char *const *w = writes; *w; w++)
+        if (strstr(sql, *w))
+            return false;
+    return true;
+}
+
 /* Runs one parameterised statement and classifies a failure. */
 PGresult *db_exec(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
                   const int *binary, enum db_rc *rc)
 {
     *rc = DB_OK;
-    if (!db->in_tx && !db_ensure(db)) {
+    /* At most one retry, for a read interrupted by a lost server (a restart, a failover). */
+    for (int attempt = 0;; attempt++) {
+        if (!db->in_tx && !db_ensure(db)) {
+            *rc = DB_UNAVAILABLE;
+            return NULL;
+        }
+        PGresult *res = PQexecParams(db->conn, sql, n, NULL, params, lens, binary, 0);
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+            return res;
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        if (state && strcmp(state, "23505") == 0) {
+            *rc = DB_CONFLICT;
+            PQclear(res);
+            return NULL;
+        }
         *rc = DB_UNAVAILABLE;
-        return NULL;
-    }
-    PGresult *res = PQexecParams(db->conn, sql, n, NULL, params, lens, binary, 0);
-    ExecStatusType st = PQresultStatus(res);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-        return res;
-    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    if (state && strcmp(state, "23505") == 0) {
-        *rc = DB_CONFLICT;
-    } else {
-        *rc = DB_UNAVAILABLE;
-        if (PQstatus(db->conn) != CONNECTION_OK)
+        bool lost = db_server_lost(db->conn, state);
+        if (lost)
             db->down = true;
         char first[160], msg[300];
         log_safe(first, sizeof first, sql);
         log_safe(msg, sizeof msg, PQresultErrorMessage(res));
+        PQclear(res);
+        if (lost && attempt == 0 && !db->in_tx && db_retry_safe(sql)) {
+            log_warn("database: %s (sqlstate %s): reconnecting to retry a read", msg, state ? state : "-");
+            continue;
+        }
         log_error("database: %s (sqlstate %s) in: %s", msg, state ? state : "-", first);
+        return NULL;
     }
-    PQclear(res);
-    return NULL;
 }
 
 /* Runs a query for one row, converted to JSON. */

@@ -36,6 +36,8 @@ enum db_rc db_query_rows(struct db *db, const char *sql, int n, const char *cons
 /* Runs a write; with need_row, DB_NOTFOUND when it touched (or returned) no row. */
 enum db_rc db_command(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
                       const int *binary, bool need_row);
+/* A timestamptz in PostgreSQL's ISO text, with any UTC offset, as an RFC 3339 UTC string ("...Z"). */
+json_t *db_ts_json(const char *v);
 /* Converts row r of res into a JSON object keyed by column name. */
 json_t *db_row_json(const PGresult *res, int r);
 /* Converts every row of res into a JSON array of objects. */

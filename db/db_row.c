@@ -3,8 +3,10 @@
 
 #include "base/xalloc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Type OIDs from pg_type.h (stable across PostgreSQL versions). */
 enum {
@@ -20,17 +22,38 @@ enum {
     DB_OID_JSONB = 3802,
 };
 
-/* Turns "2026-11-28 21:39:54.123+00" (session in UTC) into "2026-11-28T21:39:54Z". */
-static json_t *db_ts_json(const char *v)
+/*
+ * Turns PostgreSQL's ISO text of a timestamptz ("2026-11-28 21:39:54.123+00", or
+ * "...+05:30" in a session with another TimeZone) into RFC 3339 UTC
+ * ("2026-11-28T21:39:54Z"). The offset is applied rather than assumed to be zero:
+ * behind PgBouncer in transaction mode the session's SET TIME ZONE may not be ours.
+ */
+json_t *db_ts_json(const char *v)
 {
-    char out[32];
-    size_t n = strcspn(v, ".+");
-    if (n < 19 || n >= sizeof out - 1)
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    int used = 0;
+    if (sscanf(v, "%4d-%2d-%2d %2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+               &tm.tm_sec, &used) != 6 || used != 19)
         return json_string(v);
-    memcpy(out, v, n);
-    out[10] = 'T';
-    out[n] = 'Z';
-    out[n + 1] = '\0';
+    const char *p = v + used;
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            ;
+    long off = 0;
+    if (*p == '+' || *p == '-') {
+        int sign = *p == '-' ? -1 : 1, h = 0, m = 0, s = 0;
+        if (sscanf(p + 1, "%2d:%2d:%2d", &h, &m, &s) < 1)
+            return json_string(v);
+        off = sign * (h * 3600L + m * 60L + s);
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm) - off;
+    struct tm utc;
+    char out[32];
+    if (!gmtime_r(&t, &utc) || strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &utc) == 0)
+        return json_string(v);
     return json_string(out);
 }
 
