@@ -99,6 +99,9 @@ static void db_ca_lock_wait(struct db *db, const char *try_sql, const char *wait
  */
 int db_ca_gate_enter(struct db *db, const char *ca, int max_inflight, bool exclusive)
 {
+    /* No gate (configured off, or PgBouncer in transaction mode): every request goes at once. */
+    if (max_inflight <= 0)
+        return DB_CA_GATE_OPEN;
     char key[16];
     db_ca_gate_key(ca, key, sizeof key);
     enum db_rc rc = DB_OK;
@@ -130,7 +133,7 @@ int db_ca_gate_enter(struct db *db, const char *ca, int max_inflight, bool exclu
 /* Releases the CA's gate taken by db_ca_gate_enter. */
 void db_ca_gate_leave(struct db *db, const char *ca, int slot, bool exclusive)
 {
-    if (slot < 0)
+    if (slot < 0 || slot == DB_CA_GATE_OPEN)
         return;
     char key[16];
     db_ca_gate_key(ca, key, sizeof key);

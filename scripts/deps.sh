@@ -30,7 +30,7 @@ service_pkgs=(
 # Integration tests run on Debian's /usr/bin/python3 with Debian's packages.
 test_pkgs=(
     python3 python3-yaml python3-pytest python3-requests python3-cryptography python3-psycopg2 valgrind
-    libfcgi-bin
+    libfcgi-bin pgbouncer
 )
 
 # is_installed PKG — true when dpkg reports PKG as fully installed.

@@ -301,7 +301,8 @@ static bool config_load_ca(const struct ini *ini, const char *section, struct co
                  config_line(ini, section, "default_profile"));
         return false;
     }
-    if (!config_int(ini, section, "max_inflight", 1, 1024, 8, &n, err, errlen))
+    /* 0 turns the cross-worker gate off: it holds session advisory locks, which PgBouncer's transaction pooling cannot keep. */
+    if (!config_int(ini, section, "max_inflight", 0, 1024, 8, &n, err, errlen))
         return false;
     ca->max_inflight = (int)n;
     if (!config_int(ini, section, "timeout_ms", 100, 600000, 30000, &n, err, errlen))
@@ -314,7 +315,14 @@ static bool config_load_ca(const struct ini *ini, const char *section, struct co
         return false;
     if (!config_load_ca_budgets(ini, section, ca, err, errlen))
         return false;
-    return config_bool(ini, section, "exclusive_new_order", false, &ca->exclusive_new_order, err, errlen);
+    if (!config_bool(ini, section, "exclusive_new_order", false, &ca->exclusive_new_order, err, errlen))
+        return false;
+    if (ca->exclusive_new_order && ca->max_inflight == 0) {
+        snprintf(err, errlen, "%s:%d: exclusive_new_order needs the gate: max_inflight must be at least 1", ini->path,
+                 config_line(ini, section, "max_inflight"));
+        return false;
+    }
+    return true;
 }
 
 /* Reads [webhooks]: the destinations allowed besides public addresses, retry pace, timeout. */
