@@ -3,6 +3,7 @@
 
 #include "audit.h"
 #include "auth.h"
+#include "base/log.h"
 #include "limiter.h"
 #include "router.h"
 #include "text.h"
@@ -63,6 +64,7 @@ void fcgi_dispatch(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp 
         struct rate_rule rate;
         if (!fcgi_auth(ctx, req, resp, &rate))
             return;
+        log_ctx_set_tenant(req->tenant_id);
         if (!fcgi_limiter_admit(ctx->app->limiter, req->tenant_id, &rate, resp, &lim))
             return;
     }

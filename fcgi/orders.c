@@ -2,6 +2,7 @@
 #include "orders.h"
 
 #include "auth.h"
+#include "base/log.h"
 #include "body.h"
 #include "db_api.h"
 #include "etag.h"
@@ -158,6 +159,9 @@ void fcgi_orders_create(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_
         fcgi_resp_db_failure(resp, rc == DB_NOTFOUND ? DB_UNAVAILABLE : rc);
         goto out;
     }
+    log_ctx_set_order(id);
+    log_info("order created: %zu names, %s, CA %s", json_array_size(in.domains), in.challenge ? in.challenge : "-",
+             in.ca ? in.ca : "-");
     fcgi_orders_reply(db, req->tenant_id, id, 202, resp);
 out:
     json_decref(failover);

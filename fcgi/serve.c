@@ -4,6 +4,7 @@
 #include "base/log.h"
 #include "dispatch.h"
 #include "request.h"
+#include "request_id.h"
 #include "response.h"
 
 #include <stdatomic.h>
@@ -36,8 +37,8 @@ static void fcgi_serve_log(const struct fcgi_req *req, const struct fcgi_resp *r
     const char *code = resp->problem >= 0 ? fcgi_problem_info((enum fcgi_problem)resp->problem)->code : "-";
     /* A 503 is an outage already logged once by its cause; a 500 is a bug worth seeing each time. */
     enum log_level lvl = resp->status == 503 ? LOG_LVL_WARN : resp->status >= 500 ? LOG_LVL_ERROR : LOG_LVL_DEBUG;
-    log_msg(lvl, "%s %s %d %s tenant=%s %ldms", method, path, resp->status, code,
-            req->tenant_id ? req->tenant_id : "-", ms);
+    /* The tenant, the order and the request id come from the thread's log context. */
+    log_msg(lvl, "%s %s %d %s %ldms", method, path, resp->status, code, ms);
 }
 
 /* Reads, dispatches, answers and logs one request. */
@@ -47,14 +48,21 @@ void fcgi_serve_one(struct fcgi_ctx *ctx, FCGX_Request *fx)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     struct fcgi_req req;
     struct fcgi_resp resp;
+    char rid[FCGI_REQUEST_ID_MAX + 1];
+    fcgi_request_id(fx->envp, rid, sizeof rid);
+    log_ctx_clear();
+    log_ctx_set_request(rid);
     fcgi_request_init(&req, fx);
     fcgi_resp_init(&resp);
     fcgi_dispatch(ctx, &req, &resp);
+    /* After dispatch: a problem answer replaces the headers built before it. */
+    fcgi_resp_header(&resp, "X-Request-Id", rid);
     if (!fcgi_resp_write(&resp, fx->out, strcmp(req.method, "HEAD") == 0))
         log_debug("client went away before the answer was written");
     fcgi_serve_log(&req, &resp, fcgi_serve_ms(&t0));
     fcgi_resp_free(&resp);
     fcgi_request_free(&req);
+    log_ctx_clear();
 }
 
 /* Accepts and answers requests until shutdown. */

@@ -20,6 +20,7 @@
 #   CM_BIN_DIR        certmill binaries            [$repo/build/bin]
 #   CM_PEBBLE_NOSLEEP 1 = no random 0-15 s validation delay in Pebble [1]
 #   CM_WORKERS        number of workers `up` starts [2]
+#   CM_LOG_FORMAT     [log] format of the services: text, json, journal, auto [text]
 #
 # Ports: base+0 PostgreSQL, +1 Pebble ACME (https), +2 Pebble management,
 # +3 HTTP-01 (nginx), +4 TLS-ALPN-01 (certmill-alpn), +5 BIND (udp+tcp),
@@ -1066,6 +1067,8 @@ retry_base_ms = 200
 timeout_ms = 5000
 [log]
 level = info
+# text for make up (read by people); make test sets CM_LOG_FORMAT=json (test_logs.py reads it)
+format = ${CM_LOG_FORMAT:-text}
 EOF
     # Other users may not read it (certmill refuses); the services' group may.
     if [[ -n "$SVC_USER" ]]; then

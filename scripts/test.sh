@@ -22,6 +22,8 @@ export CM_PEBBLE_NOSLEEP=${CM_PEBBLE_NOSLEEP:-1}
 export CM_LEASE_SECONDS=${CM_LEASE_SECONDS:-10}
 # A record that never appears fails after this many seconds (the propagation test waits for it).
 export CM_DNS_PROPAGATION_TIMEOUT=${CM_DNS_PROPAGATION_TIMEOUT:-15}
+# JSON log lines (one object per line): tests/integration/test_logs.py follows an order through them.
+export CM_LOG_FORMAT=${CM_LOG_FORMAT:-json}
 # The services run sanitized; reports land in $CM_STACK_DIR/log/*.log.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

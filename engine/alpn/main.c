@@ -148,6 +148,7 @@ int main(int argc, char **argv)
         return 2;
     }
     log_set_level((enum log_level)cfg->log_level);
+    log_set_format((enum log_format)cfg->log_format);
 
     sigset_t wait_mask;
     alpn_signals(&wait_mask);

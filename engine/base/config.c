@@ -22,7 +22,7 @@ static const char *const config_keys_api[] = { "fcgi_listen", "default_ca", "max
                                                "rate_limit", "rate_burst", "max_active_orders",
                                                "max_certificates", NULL };
 static const char *const config_keys_worker[] = { "poll_interval_ms", "lease_seconds", NULL };
-static const char *const config_keys_log[] = { "level", NULL };
+static const char *const config_keys_log[] = { "level", "format", NULL };
 static const char *const config_keys_dns[] = { "resolvers",     "port", "timeout_ms", "propagation_timeout_s",
                                                "exec_programs", NULL };
 static const char *const config_keys_alpn[] = { "listen", NULL };
@@ -396,6 +396,13 @@ static bool config_from_ini(const struct ini *ini, struct config *cfg, char *err
     if (cfg->log_level < 0) {
         snprintf(err, errlen, "%s:%d: level must be error, warn, info or debug", ini->path,
                  config_line(ini, "log", "level"));
+        return false;
+    }
+    const char *fmt = ini_get(ini, "log", "format");
+    cfg->log_format = fmt ? log_format_parse(fmt) : LOG_FMT_AUTO;
+    if (cfg->log_format < 0) {
+        snprintf(err, errlen, "%s:%d: format must be auto, text, journal or json", ini->path,
+                 config_line(ini, "log", "format"));
         return false;
     }
     /* Each distinct [ca.NAME] section becomes one CA, in file order. */

@@ -49,6 +49,7 @@ struct config {
     int poll_interval_ms; /* worker idle poll */
     int lease_seconds;    /* how long a claimed step stays with a worker */
     int log_level;
+    int log_format;       /* enum log_format; auto: journal when stderr is the journal, else text */
     /* [dns]: how certmill asks DNS (pre-flight, zone cuts, propagation) */
     char *dns_resolvers;        /* "ip[:port] ip[:port] ..."; NULL: /etc/resolv.conf */
     int dns_port;               /* port of authoritative servers found through NS (53; tests differ) */

@@ -68,6 +68,7 @@ static enum db_rc renew_handle(struct worker *w, const json_t *row)
     long long now = renew_int(row, "now_s"), nb = renew_int(row, "not_before_s"), na = renew_int(row, "not_after_s");
     if (!id || !status)
         return DB_UNAVAILABLE;
+    log_ctx_set_tenant(json_string_value(json_object_get(row, "tenant_id")));
     /* Nothing more to do for it: renewal off, replaced, revoked. */
     if (!json_is_true(json_object_get(row, "auto_renew")) || strcmp(status, "superseded") == 0 ||
         strcmp(status, "revoked") == 0 || (rstatus && strcmp(rstatus, "issued") == 0))
@@ -95,8 +96,10 @@ static enum db_rc renew_handle(struct worker *w, const json_t *row)
         char *order_id = NULL;
         if (rc == DB_OK)
             rc = db_renew_order_create(db, id, &order_id);
-        if (rc == DB_OK)
+        if (rc == DB_OK) {
+            log_ctx_set_order(order_id);
             log_info("certificate %s: renewal order %s queued", id, order_id);
+        }
         free(order_id);
         next = now + RENEW_TIME_LOOK;
     }
@@ -125,6 +128,7 @@ static bool renew_one(struct worker *w)
         db_renew_mark(w->db, id, renew_int(row, "now_s") + 600, NULL, false);
     }
     json_decref(row);
+    log_ctx_clear();
     return rc == DB_OK;
 }
 

@@ -379,10 +379,12 @@ static void step_order_run(struct step *s)
 {
     struct worker *w = s->w;
     s->order_id = s->job.order_id;
+    log_ctx_set_order(s->order_id);
     enum db_rc rc = db_work_order_load(w->db, s->order_id, &s->order, &s->authzs, &s->blobs);
     enum step_rc src;
     if (rc == DB_OK) {
         s->tenant_id = step_order_str(s, "tenant_id");
+        log_ctx_set_tenant(s->tenant_id);
         log_debug("order %s: step %s (attempt %d, poll %d)", s->order_id, step_order_str(s, "step"),
                   s->job.attempts + 1, s->job.polls);
         src = step_dispatch(s);
@@ -429,5 +431,6 @@ bool worker_run_one(struct worker *w)
     step_dns_free(&s);
     EVP_PKEY_free(s.account_key);
     acme_result_clear(&s.res);
+    log_ctx_clear();
     return true;
 }

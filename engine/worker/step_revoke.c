@@ -149,6 +149,7 @@ void step_revoke_run(struct step *s)
         return;
     }
     s->tenant_id = step_cert_str(s, "tenant_id");
+    log_ctx_set_tenant(s->tenant_id);
     s->ca = worker_ca_get(s->w, step_cert_str(s, "ca"));
     log_debug("certificate %s: revoke (attempt %d)", s->job.certificate_id, s->job.attempts + 1);
     enum step_rc src;

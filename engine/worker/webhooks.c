@@ -128,7 +128,9 @@ bool worker_webhook_run_one(struct worker *w)
         log_warn("webhooks: cannot claim a due delivery (database error; it is due again after its claim expires)");
     if (rc != DB_OK)
         return false;
+    log_ctx_set_tenant(d.tenant_id);
     worker_webhook_send(w, &d);
+    log_ctx_clear();
     db_delivery_free(&d);
     return true;
 }

@@ -60,6 +60,12 @@ def test_install_tree(stack):
         sql = sorted(os.listdir(os.path.join(dest, "usr/share/certmill/sql")))
         assert sql and sql == sorted(f for f in os.listdir(os.path.join(REPO, "sql")) if f.endswith(".sql"))
         assert os.path.exists(os.path.join(dest, "usr/share/doc/certmill/api.md"))
+        # the man page of the configuration file, where man(1) finds it
+        page = os.path.join(dest, "usr/share/man/man5/certmill.conf.5")
+        assert stat.S_IMODE(os.stat(page).st_mode) == 0o644
+        r = subprocess.run(["man", "-l", page], capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, MANPAGER="cat", PAGER="cat", MANWIDTH="80"))
+        assert r.returncode == 0 and "CERTMILL_CONFIG" in r.stdout, r.stderr
         assert os.path.exists(os.path.join(dest, "usr/share/certmill/web/certmill.conf"))
         sample = os.path.join(dest, "etc/certmill/certmill.conf.sample")
         assert stat.S_IMODE(os.stat(sample).st_mode) == 0o640
@@ -71,6 +77,11 @@ def test_install_tree(stack):
         for line in ("Type=notify", "WatchdogSec=", "NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes",
                      "User=certmill", "--config /etc/certmill/certmill.conf"):
             assert line in worker, line
+        # logs to the journal, where [log] format = auto writes sd-daemon priority prefixes
+        for unit in ("certmill-fcgi.service", "certmill-worker@.service", "certmill-alpn.service"):
+            text = open(os.path.join(dest, "usr/lib/systemd/system", unit)).read()
+            for line in ("StandardError=journal", "SyslogLevelPrefix=yes"):
+                assert re.search(rf"^{line}$", text, re.M), (unit, line)
 
 
 def test_installed_programs_run_with_the_sample_configuration(stack):
