@@ -13,7 +13,7 @@
 #include <strings.h>
 
 #define STEP_ADOPT_MAX_LIST 1000 /* order URLs read from the account's list */
-#define STEP_ADOPT_MAX_LOOK 50   /* orders fetched to compare, newest (last listed) first */
+#define STEP_ADOPT_MAX_LOOK 50   /* orders not held by another certmill order fetched to compare, newest first */
 
 /* True when the CA order names exactly the order's names (each once, case ignored). */
 static bool step_adopt_same_names(const struct acme_order *ao, const json_t *domains)
@@ -45,10 +45,14 @@ bool step_adopt_lost_order(struct step *s, struct acme_order *out)
     int slot = db_ca_gate_enter(s->w->db, s->ca->conf->name, s->ca->conf->max_inflight, false);
     enum acme_rc arc = acme_account_orders(s->ca->client, s->account_key, s->kid, STEP_ADOPT_MAX_LIST, &urls, &n,
                                            &s->res);
-    for (size_t k = 0; arc == ACME_OK && k < n && k < STEP_ADOPT_MAX_LOOK && !found; k++) {
+    /* Only fetches count against the limit: URLs other orders hold are skipped by a database
+     * lookup, and a busy account may have many more of those than STEP_ADOPT_MAX_LOOK. */
+    size_t looked = 0;
+    for (size_t k = 0; arc == ACME_OK && k < n && looked < STEP_ADOPT_MAX_LOOK && !found; k++) {
         const char *url = urls[n - 1 - k];
         if (db_work_acme_order_taken(s->w->db, s->order_id, url) != DB_NOTFOUND)
             continue; /* another order's (or the database could not tell: do not risk sharing one) */
+        looked++;
         struct acme_order ao = { 0 };
         if (acme_order_get(s->ca->client, s->account_key, s->kid, url, &ao, &s->res) == ACME_OK &&
             (strcmp(ao.status, "pending") == 0 || strcmp(ao.status, "ready") == 0) &&
