@@ -61,6 +61,9 @@ def test_install_tree(stack):
         assert sql and sql == sorted(f for f in os.listdir(os.path.join(REPO, "sql")) if f.endswith(".sql"))
         assert os.path.exists(os.path.join(dest, "usr/share/doc/certmill/api.md"))
         assert os.path.exists(os.path.join(dest, "usr/share/certmill/web/certmill.conf"))
+        # The dashboard, with its vendored chart library, where the front-server examples serve it from.
+        for f in ("index.html", "js/app.js", "vendor/uPlot.iife.min.js"):
+            assert os.path.exists(os.path.join(dest, "usr/share/certmill/web/dashboard", f)), f
         sample = os.path.join(dest, "etc/certmill/certmill.conf.sample")
         assert stat.S_IMODE(os.stat(sample).st_mode) == 0o640
         for unit in UNITS:
