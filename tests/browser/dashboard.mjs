@@ -101,7 +101,11 @@ async function main() {
     await page.click('#nav a[data-section=new]');
     await page.locator('#f-names').waitFor();
     await page.fill('#f-names', name);
+    // The DNS provider choice appears only for dns-01.
+    await page.selectOption('#f-challenge', 'dns-01');
+    if (!(await page.locator('#f-provider').isVisible())) throw new Error('no DNS provider choice for dns-01');
     await page.selectOption('#f-challenge', 'http-01');
+    if (await page.locator('#f-provider').isVisible()) throw new Error('a DNS provider choice for http-01');
     await page.selectOption('#f-key', 'ec-p384');
     await page.fill('#f-ref', `dash-${tag}`);
     await shot(page, '04-request-form');
@@ -131,7 +135,11 @@ async function main() {
     await shot(page, '06-certificate');
 
     say('download the full chain');
+    // The PKCS #12 password is asked only for that format.
+    await page.selectOption('#dl-format', 'pfx');
+    if (!(await page.locator('input[name=password]').isVisible())) throw new Error('no password field for PKCS #12');
     await page.selectOption('#dl-format', 'pem_fullchain');
+    if (await page.locator('input[name=password]').isVisible()) throw new Error('a password field for PEM');
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('form.download button[type=submit]')]);
     const file = path.join(out, `${certId}-fullchain.pem`);
     await dl.saveAs(file);
@@ -179,6 +187,14 @@ async function main() {
     if (!(await page.locator('button:has-text("Records published")').isVisible())) throw new Error('no "Records published" button');
     await shot(page, '10-manual-dns');
 
+    say('the attention view lists the order waiting for the panel');
+    await page.click('#nav a[data-section=""]');
+    await page.locator(`.att-section a[href="#/orders/${encodeURIComponent(results.dns_order_id)}"]`).waitFor();
+    await page.locator('#attention .att-action-required').waitFor();
+    await shot(page, '11-attention-action');
+    await page.goBack();
+    await page.locator('#order-status .badge[data-status=action_required]').waitFor();
+
     say('the orders table, filtered');
     await page.click('#nav a[data-section=orders]');
     await page.locator('table.orders').waitFor();
@@ -187,7 +203,7 @@ async function main() {
     await page.waitForURL(/status=issued/);
     await page.locator(`tr[data-order="${orderId}"]`).waitFor();
     if (await page.locator(`tr[data-order="${results.dns_order_id}"]`).count()) throw new Error('the status filter kept an action_required order');
-    await shot(page, '11-orders');
+    await shot(page, '12-orders');
 
     say('phone width');
     await page.setViewportSize({ width: 390, height: 844 });
@@ -195,10 +211,23 @@ async function main() {
     await page.locator('table.orders').waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (overflow > 2) throw new Error(`the orders view is ${overflow}px wider than a phone`);
-    await shot(page, '12-phone-orders');
+    await shot(page, '13-phone-orders');
     await page.goto(`${base}/?poll=1000#/orders/${encodeURIComponent(results.dns_order_id)}`);
     await page.locator('.record').first().waitFor();
-    await shot(page, '13-phone-manual-dns');
+    await shot(page, '14-phone-manual-dns');
+
+    // What the API asks for, read before the cancel (test_dashboard.py compares it with the page).
+    const apiOrder = await (await fetch(`${base}/v1/orders/${encodeURIComponent(results.dns_order_id)}`,
+      { headers: { Authorization: `Bearer ${key}` } })).json();
+    results.dns_record_api = apiOrder.authorizations.map((a) => a.record);
+
+    say('cancel the manual order');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.click('button:has-text("Cancel order")');
+    await page.locator('dialog[open]').waitFor();
+    await page.click('dialog[open] button[value=ok]');
+    await page.locator('#order-status .badge[data-status=cancelled]').waitFor();
+    if (await page.locator('.record').count()) throw new Error('a cancelled order still asks for its record');
 
     if (consoleErrors.length) throw new Error(`errors in the browser console: ${consoleErrors.join(' | ')}`);
     results.ok = true;

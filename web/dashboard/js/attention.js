@@ -3,7 +3,7 @@
 // (counts) and a full view (#/) with the rows.
 
 import { api, listAll, query } from './api.js';
-import { h, fill, badge, timeEl, fmtRelative, loading, empty, errorBox } from './ui.js';
+import { h, fill, badge, timeEl, fmtRelative, loading, empty, errorBox, plainProblem } from './ui.js';
 
 // Collects everything that needs attention (a handful of list calls).
 export async function loadAttention() {
@@ -90,9 +90,10 @@ export function mountAttention(root) {
     fill(root,
       h('h1', {}, 'Needs attention'),
       section('Orders waiting for you', a.actionRequired.map((o) => orderRow(o,
-        o.problem ? o.problem.code : 'publish the DNS records')), ['Names', 'Status', 'What to do', 'Updated'],
+        (o.problem && plainProblem(o.problem.code)) || 'Publish the DNS records, then press "Records published" on the order.')), ['Names', 'Status', 'What to do', 'Updated'],
       'No order waits for you.'),
-      section('Failed orders', a.failed.map((o) => orderRow(o, o.problem ? `${o.problem.code}: ${o.problem.detail || ''}` : '')),
+      section('Failed orders', a.failed.map((o) => orderRow(o, o.problem
+        ? h('span', {}, h('code', {}, o.problem.code), ' ', plainProblem(o.problem.code) || o.problem.detail || '') : '')),
         ['Names', 'Status', 'Why', 'Updated'], 'No failed order.'),
       section('Orders retrying', a.retrying.map((o) => orderRow(o, h('span', {}, `${o.problem.code}; next attempt `,
         timeEl(o.problem.next_attempt_at), ` (${fmtRelative(o.problem.next_attempt_at)})`))),

@@ -84,7 +84,7 @@ function authzCard(a, order) {
   const rec = a.record;
   return h('li', { class: 'authz', 'data-domain': name },
     h('div', { class: 'authz-head' }, h('strong', {}, name || '(reading from the CA)'), ' ', badge(a.status), ' ', h('span', { class: 'hint' }, a.challenge)),
-    rec ? h('div', { class: 'record', 'aria-label': `DNS record for ${name}` },
+    rec && order.status !== 'cancelled' ? h('div', { class: 'record', 'aria-label': `DNS record for ${name}` },
       h('p', {}, order.status === 'action_required'
         ? 'Set this DNS record, then press "Records published":'
         : 'The DNS record that proves this name:'),

@@ -93,6 +93,11 @@ const PLAIN = {
   internal: "certmill's own failure (logged for the operator). It tries again by itself.",
 };
 
+// The plain sentence for a problem code (or null when there is none).
+export function plainProblem(code) {
+  return PLAIN[code] || null;
+}
+
 // The problem of an order or a revocation, in words: the plain sentence, then the detail as given.
 // final: the order (or revocation) failed for good (red); otherwise it waits (amber). title overrides the API's.
 export function problemBox(p, final = !p?.retryable, title = null) {
