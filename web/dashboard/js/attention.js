@@ -7,7 +7,7 @@ import { h, fill, badge, timeEl, fmtRelative, loading, empty, errorBox, plainPro
 
 // Collects everything that needs attention (a handful of list calls).
 export async function loadAttention() {
-  const [actionRequired, failed, queued, pending, expiring, active, hooks] = await Promise.all([
+  const [actionRequired, failed, queued, pending, expiring, active, deliveries] = await Promise.all([
     api('GET', '/v1/orders' + query({ status: 'action_required', limit: 200 })),
     api('GET', '/v1/orders' + query({ status: 'failed', limit: 200 })),
     api('GET', '/v1/orders' + query({ status: 'queued', limit: 200 })),
@@ -15,7 +15,7 @@ export async function loadAttention() {
     api('GET', '/v1/certificates' + query({ status: 'expiring', limit: 200 })),
     // Active certificates whose renewal time has come are inside their renewal window.
     listAll('/v1/certificates', { status: 'active' }, 1000),
-    api('GET', '/v1/webhooks' + query({ limit: 50 })),
+    api('GET', '/v1/webhook-deliveries' + query({ status: 'failed', limit: 100 })),
   ]);
   const now = Date.now();
   const retrying = [...queued.data.data, ...pending.data.data].filter((o) => o.problem && o.problem.next_attempt_at);
@@ -23,17 +23,11 @@ export async function loadAttention() {
     ...expiring.data.data,
     ...active.rows.filter((c) => c.renew_at && new Date(c.renew_at).getTime() <= now),
   ];
-  // Failed deliveries, webhook by webhook (the API lists deliveries per webhook).
-  const deliveries = [];
-  await Promise.all(hooks.data.data.map(async (w) => {
-    const r = await api('GET', `/v1/webhooks/${encodeURIComponent(w.id)}/deliveries` + query({ status: 'failed', limit: 50 }));
-    for (const d of r.data.data) deliveries.push(Object.assign({ webhook: w }, d));
-  }));
   return {
     actionRequired: actionRequired.data.data,
     failed: failed.data.data,
     retrying,
-    deliveries,
+    deliveries: deliveries.data.data,
     dueCerts,
   };
 }
@@ -99,9 +93,18 @@ export function mountAttention(root) {
         timeEl(o.problem.next_attempt_at), ` (${fmtRelative(o.problem.next_attempt_at)})`))),
       ['Names', 'Status', 'Next attempt', 'Updated'], 'No order is waiting to retry.'),
       section('Failed webhook deliveries', a.deliveries.map((d) => h('tr', {},
-        h('td', {}, d.webhook.url), h('td', {}, d.event_type),
+        h('td', {}, d.webhook_url), h('td', {}, d.event_type),
         h('td', {}, `${d.attempts} attempts, last ${d.last_response_code ?? 'no answer'}${d.last_error ? `: ${d.last_error}` : ''}`),
-        h('td', {}, timeEl(d.last_attempt_at)))), ['Webhook', 'Event', 'Last result', 'Last attempt'],
+        h('td', {}, timeEl(d.last_attempt_at), ' ', h('button', { type: 'button', class: 'copy', onclick: async (ev) => {
+          ev.target.disabled = true;
+          try {
+            await api('POST', `/v1/webhooks/${encodeURIComponent(d.webhook_id)}/deliveries/${encodeURIComponent(d.id)}/retry`);
+            last = '';
+            await refresh();
+          } catch (e) {
+            ev.target.replaceWith(errorBox(e, 'Retry failed'));
+          }
+        } }, 'Send again')))), ['Webhook', 'Event', 'Last result', 'Last attempt'],
       'No failed webhook delivery.'),
       section('Certificates in their renewal window', a.dueCerts.map((c) => h('tr', {},
         h('td', {}, h('a', { href: `#/certificates/${encodeURIComponent(c.id)}` }, c.domains.join(', '))),
