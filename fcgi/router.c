@@ -7,6 +7,7 @@
 #include "cert_download.h"
 #include "certificates.h"
 #include "challenge.h"
+#include "deliveries.h"
 #include "dns_providers.h"
 #include "events.h"
 #include "health.h"
@@ -54,6 +55,7 @@ static const struct fcgi_route fcgi_route_table[] = {
     { "POST", "/v1/webhooks/{id}/rotate-secret", fcgi_webhooks_rotate, true, false },
     { "GET", "/v1/webhooks/{id}/deliveries", fcgi_webhook_deliveries_list, true, false },
     { "POST", "/v1/webhooks/{id}/deliveries/{did}/retry", fcgi_webhook_delivery_retry, true, false },
+    { "GET", "/v1/webhook-deliveries", fcgi_deliveries_list, true, false },
     { "GET", "/v1/openapi.json", fcgi_openapi_get, false, false },
     { "GET", "/.well-known/acme-challenge/{token}", fcgi_challenge_get, false, false },
     { "GET", "/healthz", fcgi_health_live, false, false },

@@ -27,10 +27,11 @@ service_pkgs=(
     pdns-server pdns-backend-sqlite3 sqlite3
     openssl ca-certificates curl procps iproute2 util-linux jq
 )
-# Integration tests run on Debian's /usr/bin/python3 with Debian's packages.
+# Integration tests run on Debian's /usr/bin/python3 with Debian's packages; the
+# dashboard's browser tests (tests/browser) drive Debian's chromium with Playwright.
 test_pkgs=(
     python3 python3-yaml python3-pytest python3-requests python3-cryptography python3-psycopg2 valgrind
-    libfcgi-bin pgbouncer
+    libfcgi-bin pgbouncer chromium
 )
 
 # is_installed PKG — true when dpkg reports PKG as fully installed.
@@ -42,14 +43,25 @@ missing=()
 for pkg in "${build_pkgs[@]}" "${service_pkgs[@]}" "${test_pkgs[@]}"; do
     is_installed "$pkg" || missing+=("$pkg")
 done
+# Node and npm for the dashboard's npm packages (web/package-lock.json) and its browser
+# tests: Debian's nodejs and npm, unless a node with its own npm is there already (the
+# NodeSource nodejs package bundles npm and conflicts with Debian's).
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 # Any nginx flavour will do; nginx-light is the smallest one.
 if ! is_installed nginx && ! is_installed nginx-light && ! is_installed nginx-core \
     && ! is_installed nginx-full && ! is_installed nginx-extras; then
     missing+=(nginx-light)
 fi
 
+# The dashboard's npm packages (npm ci from the lockfile, only when it changed).
+web_deps() {
+    "$(dirname "${BASH_SOURCE[0]}")/web-deps.sh"
+}
+
 if ((${#missing[@]} == 0)); then
     [[ "${CM_DEPS_VERBOSE:-0}" == 1 ]] && echo "deps: all packages present"
+    web_deps
     exit 0
 fi
 
@@ -87,4 +99,5 @@ export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 "${missing[@]}"
+web_deps
 echo "deps: done"

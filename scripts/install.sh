@@ -24,7 +24,11 @@ install -m 0644 web/nginx/*.conf "$DESTDIR$DATADIR/web/"
 for d in web/apache web/lighttpd; do
     [[ -d "$d" ]] && install -m 0644 "$d"/* "$DESTDIR$DATADIR/web/"
 done
-[[ -d web/dashboard ]] && cp -R web/dashboard "$DESTDIR$DATADIR/web/dashboard"
+# The dashboard's static files (a second install overwrites them rather than nesting a copy).
+if [[ -d web/dashboard ]]; then
+    install -d "$DESTDIR$DATADIR/web/dashboard"
+    cp -R web/dashboard/. "$DESTDIR$DATADIR/web/dashboard/"
+fi
 install -m 0644 README.md docs/*.md docs/openapi.yaml "$build"/gen/openapi.json "$DESTDIR$DOCDIR/"
 for page in docs/*.[1-8]; do
     [[ -f "$page" ]] || continue

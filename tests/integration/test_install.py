@@ -67,6 +67,9 @@ def test_install_tree(stack):
                            env=dict(os.environ, MANPAGER="cat", PAGER="cat", MANWIDTH="80"))
         assert r.returncode == 0 and "CERTMILL_CONFIG" in r.stdout, r.stderr
         assert os.path.exists(os.path.join(dest, "usr/share/certmill/web/certmill.conf"))
+        # The dashboard, with its vendored chart library, where the front-server examples serve it from.
+        for f in ("index.html", "js/app.js", "vendor/uPlot.iife.min.js"):
+            assert os.path.exists(os.path.join(dest, "usr/share/certmill/web/dashboard", f)), f
         sample = os.path.join(dest, "etc/certmill/certmill.conf.sample")
         assert stat.S_IMODE(os.stat(sample).st_mode) == 0o640
         for unit in UNITS:
