@@ -28,8 +28,11 @@ service_pkgs=(
     openssl ca-certificates curl procps iproute2 util-linux jq
 )
 # Integration tests run on Debian's /usr/bin/python3 with Debian's packages.
+# python3-jsonschema validates the API's answers against docs/openapi.yaml (draft
+# 2020-12), with python3-rfc3987 (format uri) and python3-rfc3339 (format date-time).
 test_pkgs=(
     python3 python3-yaml python3-pytest python3-requests python3-cryptography python3-psycopg2 valgrind
+    python3-jsonschema python3-rfc3987 python3-rfc3339
     libfcgi-bin
 )
 
