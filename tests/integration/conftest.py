@@ -12,6 +12,8 @@ import psycopg2
 import pytest
 import requests
 
+import openapi_check
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
@@ -37,6 +39,23 @@ def _load_env():
 
 
 STACK = _load_env()
+
+# Every answer of the API to any requests.Session of the tests is recorded and, at the
+# end of the run, validated against docs/openapi.yaml (test_openapi_responses.py).
+openapi_check.install(STACK)
+# The module that validates the recorded answers: it runs after all the others.
+LAST_MODULE = "test_openapi_responses.py"
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Moves the response validation to the end, after every test that records answers."""
+    last = [i for i in items if i.fspath.basename == LAST_MODULE]
+    items[:] = [i for i in items if i.fspath.basename != LAST_MODULE] + last
+
+
+def pytest_deselected(items):
+    """Notes that a -k/-m selection left tests out (the coverage check then stands down)."""
+    openapi_check.DESELECTED += len(items)
 
 
 class Api:
