@@ -28,8 +28,10 @@ service_pkgs=(
     openssl ca-certificates curl procps iproute2 util-linux jq
 )
 # Integration tests run on Debian's /usr/bin/python3 with Debian's packages.
+# python3-prometheus-client: test_metrics parses GET /metrics with its text-format parser.
 test_pkgs=(
     python3 python3-yaml python3-pytest python3-requests python3-cryptography python3-psycopg2 valgrind
+    python3-prometheus-client
     libfcgi-bin
 )
 
