@@ -58,6 +58,7 @@ void fcgi_dispatch(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp 
     case FCGI_ROUTE_OK:
         break;
     }
+    req->route = route->pattern;
     /* The rate limit counts authenticated requests, per tenant, before any other work. */
     struct fcgi_limit lim = { .limited = false };
     if (route->needs_auth) {

@@ -15,6 +15,7 @@
 #include "base/listen.h"
 #include "base/notify.h"
 #include "limiter.h"
+#include "metrics.h"
 #include "serve.h"
 
 #include <errno.h>
@@ -193,7 +194,10 @@ int main(int argc, char **argv)
         goto out;
     }
     fcgi_block_signals(&set);
+    fcgi_metrics_start(&app);
     rc = fcgi_run(&app, listen_fd, inherited, opts.threads, &set);
+    /* After the serving threads: their last counts go out with the final flush. */
+    fcgi_metrics_stop();
     log_info("stopped");
 out:
     if (listen_fd > 0)

@@ -32,6 +32,7 @@ struct fcgi_req {
     long long content_length; /* -1 when not given */
     struct buf body;
     bool body_read;
+    const char *route;   /* the matched route's pattern (for the metrics); NULL when none matched */
     char *params[FCGI_MAX_ROUTE_PARAMS]; /* the {id} segments of the matched route */
     size_t n_params;
     char *tenant_id;     /* set by auth */

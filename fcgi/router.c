@@ -11,6 +11,7 @@
 #include "dns_providers.h"
 #include "events.h"
 #include "health.h"
+#include "metrics.h"
 #include "openapi.h"
 #include "order_actions.h"
 #include "order_continue.h"
@@ -60,6 +61,7 @@ static const struct fcgi_route fcgi_route_table[] = {
     { "GET", "/.well-known/acme-challenge/{token}", fcgi_challenge_get, false, false },
     { "GET", "/healthz", fcgi_health_live, false, false },
     { "GET", "/readyz", fcgi_health_ready, false, false },
+    { "GET", "/metrics", fcgi_metrics_get, false, false },
 };
 
 /* Hands out the table. */

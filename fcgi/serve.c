@@ -3,6 +3,7 @@
 
 #include "base/log.h"
 #include "dispatch.h"
+#include "metrics.h"
 #include "request.h"
 #include "request_id.h"
 #include "response.h"
@@ -26,6 +27,14 @@ static long fcgi_serve_ms(const struct timespec *t0)
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     return (long)((t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/* Seconds since t0, for the duration histogram. */
+static double fcgi_serve_seconds(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 /* Logs one line per request: never the Authorization header, never a body. */
@@ -57,6 +66,8 @@ void fcgi_serve_one(struct fcgi_ctx *ctx, FCGX_Request *fx)
     fcgi_dispatch(ctx, &req, &resp);
     /* After dispatch: a problem answer replaces the headers built before it. */
     fcgi_resp_header(&resp, "X-Request-Id", rid);
+    /* Counted before the answer leaves, so a scrape the client makes next already sees it. */
+    fcgi_metrics_request(&req, &resp, fcgi_serve_seconds(&t0));
     if (!fcgi_resp_write(&resp, fx->out, strcmp(req.method, "HEAD") == 0))
         log_debug("client went away before the answer was written");
     fcgi_serve_log(&req, &resp, fcgi_serve_ms(&t0));

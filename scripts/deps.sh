@@ -30,10 +30,11 @@ service_pkgs=(
 # Integration tests run on Debian's /usr/bin/python3 with Debian's packages; the
 # dashboard's browser tests (tests/browser) drive Debian's chromium with Playwright.
 # python3-jsonschema validates the API's answers against docs/openapi.yaml (draft
-# 2020-12), with python3-rfc3987 (format uri) and python3-rfc3339 (format date-time).
+# 2020-12), with python3-rfc3987 (format uri) and python3-rfc3339 (format date-time);
+# python3-prometheus-client: test_metrics parses GET /metrics with its text-format parser.
 test_pkgs=(
     python3 python3-yaml python3-pytest python3-requests python3-cryptography python3-psycopg2 valgrind
-    python3-jsonschema python3-rfc3987 python3-rfc3339
+    python3-jsonschema python3-rfc3987 python3-rfc3339 python3-prometheus-client
     libfcgi-bin pgbouncer chromium
 )
 

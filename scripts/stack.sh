@@ -1029,6 +1029,19 @@ budget_new_orders = none
 budget_certs_per_domain = 1/30s
 budget_certs_per_name_set = 2/30s
 budget_failed_validations = 1/30s
+# The same Pebble under another name, for tests/integration/test_metrics.py only: its
+# per-CA counters then move only with what that test does.
+[ca.local-metrics]
+directory = https://127.0.0.1:$ACME_PORT/dir
+trust = $DIR/pebble/tls-ca.pem
+max_inflight = 4
+exclusive_new_order = yes
+timeout_ms = 15000
+caa_identities = pebble.letsencrypt.org
+budget_new_orders = none
+budget_certs_per_domain = none
+budget_certs_per_name_set = none
+budget_failed_validations = none
 # The same Pebble behind ca-front (scripts/ca-front.conf.in), which answers 429/503 on demand.
 [ca.local-front]
 directory = https://127.0.0.1:$CA_FRONT_PORT/dir

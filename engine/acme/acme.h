@@ -83,6 +83,17 @@ struct acme_authz {
 struct acme_client *acme_client_new(const struct acme_opts *opts);
 void acme_client_free(struct acme_client *c);
 
+/*
+ * Told after every HTTP exchange with the CA (for metrics): the ACME endpoint (one of a
+ * fixed set: "directory", "newNonce", "newAccount", "account", "orders", "newOrder",
+ * "order", "authz", "challenge", "finalize", "certificate", "revokeCert", "keyChange",
+ * "renewalInfo", "other"), the result ("2xx" .. "5xx", or "timeout", "oversize",
+ * "transport" when no answer came) and the seconds it took. ud is the caller's.
+ */
+typedef void (*acme_observer_fn)(void *ud, const char *endpoint, const char *result, double seconds);
+/* Sets (fn NULL: removes) the client's observer. */
+void acme_client_observe(struct acme_client *c, acme_observer_fn fn, void *ud);
+
 /* Fetches the directory once (later calls reuse it). */
 enum acme_rc acme_directory_load(struct acme_client *c, struct acme_result *res);
 

@@ -39,6 +39,13 @@ struct acme_client *acme_client_new(const struct acme_opts *opts)
     return c;
 }
 
+/* Sets the observer told of every exchange. */
+void acme_client_observe(struct acme_client *c, acme_observer_fn fn, void *ud)
+{
+    c->observer = fn;
+    c->observer_ud = ud;
+}
+
 /* Frees the client, its connection and what it kept (directory, nonce). */
 void acme_client_free(struct acme_client *c)
 {

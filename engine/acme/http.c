@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define ACME_HEADER_VALUE_MAX 8192 /* longest header value we keep */
 
@@ -197,6 +198,50 @@ static bool acme_http_method(CURL *h, enum acme_method m, const char *body)
     }
 }
 
+/* The endpoint an exchange belongs to, from a fixed set (the observer's label values stay bounded). */
+static const char *acme_http_endpoint(const struct acme_client *c, enum acme_method m, const char *url)
+{
+    static const char *const named[] = { "newAccount", "account", "orders", "newOrder", "order", "authz",
+                                         "challenge", "finalize", "certificate", "revokeCert", "keyChange" };
+    /* By URL first: a signed call fetches the directory and a nonce on its way. */
+    if (c->directory_url && strcmp(url, c->directory_url) == 0)
+        return "directory";
+    if (m == ACME_HEAD || (c->dir.new_nonce && strcmp(url, c->dir.new_nonce) == 0))
+        return "newNonce";
+    if (c->dir.renewal_info && strncmp(url, c->dir.renewal_info, strlen(c->dir.renewal_info)) == 0)
+        return "renewalInfo";
+    if (c->endpoint) {
+        if (strcmp(c->endpoint, "deactivate account") == 0)
+            return "account";
+        for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+            if (strcmp(c->endpoint, named[i]) == 0)
+                return named[i];
+    }
+    return "other";
+}
+
+/* Tells the observer how an exchange went. */
+static void acme_http_observe(const struct acme_client *c, enum acme_method m, const char *url, CURLcode cc,
+                              const struct acme_http_resp *resp, const struct timespec *t0)
+{
+    if (!c->observer)
+        return;
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+    static const char *const classes[] = { "1xx", "2xx", "3xx", "4xx", "5xx" };
+    const char *result;
+    if (resp->oversize || cc == CURLE_FILESIZE_EXCEEDED)
+        result = "oversize";
+    else if (cc == CURLE_OPERATION_TIMEDOUT)
+        result = "timeout";
+    else if (cc != CURLE_OK || resp->status < 100 || resp->status > 599)
+        result = "transport";
+    else
+        result = classes[resp->status / 100 - 1];
+    c->observer(c->observer_ud, acme_http_endpoint(c, m, url), result, secs);
+}
+
 /*
  * Performs one request. ACME_OK means an HTTP response arrived (any status: the caller
  * judges it); ACME_ERR_TRANSPORT for connection, TLS, timeout or oversize.
@@ -236,6 +281,8 @@ enum acme_rc acme_http_request(struct acme_client *c, enum acme_method m, const 
         curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, resp) != CURLE_OK)
         goto local;
     c->curl_err[0] = '\0';
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     CURLcode cc = curl_easy_perform(c->curl);
     /* The list is freed below: the handle must not keep pointing at it. */
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
@@ -243,6 +290,7 @@ enum acme_rc acme_http_request(struct acme_client *c, enum acme_method m, const 
     if (curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status) != CURLE_OK)
         resp->status = 0;
     res->http_status = (int)resp->status;
+    acme_http_observe(c, m, url, cc, resp, &t0);
     if (resp->oversize || cc == CURLE_FILESIZE_EXCEEDED) {
         rc = acme_fail(res, ACME_ERR_TRANSPORT, mname, url, "response larger than %d bytes", ACME_MAX_RESPONSE);
         goto done;

@@ -39,6 +39,9 @@ struct acme_client {
     char curl_err[CURL_ERROR_SIZE];
     struct acme_dir dir;
     char *nonce;        /* from the last response, unused yet; NULL when none */
+    acme_observer_fn observer; /* told of every exchange (metrics); NULL: none */
+    void *observer_ud;
+    const char *endpoint; /* the signed call under way ("newOrder", ...), for the observer; NULL: none */
 };
 
 /* One HTTP exchange as the transport saw it. */

@@ -102,7 +102,10 @@ enum acme_rc acme_post_expect(struct acme_client *c, EVP_PKEY *key, const char *
                               const char *payload, const char *accept, const char *what, long ok1, long ok2,
                               struct acme_http_resp *resp, struct acme_result *res)
 {
+    /* Names the call for the observer; the directory and nonce requests under it are told apart by URL. */
+    c->endpoint = what;
     enum acme_rc rc = acme_post(c, key, kid, url, payload, accept, resp, res);
+    c->endpoint = NULL;
     if (rc != ACME_OK)
         return rc;
     if (resp->status != ok1 && (ok2 == 0 || resp->status != ok2))

@@ -1,5 +1,6 @@
 /* ca — the ACME clients of the CAs this worker talks to, made on first use. */
 #include "worker.h"
+#include "wmetrics.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@ struct worker_ca *worker_ca_get(struct worker *w, const char *name)
                 .timeout_ms = c->conf->timeout_ms,
             };
             c->client = acme_client_new(&o);
+            wmetrics_watch_ca(c);
         }
         return c->client ? c : NULL;
     }

@@ -2,11 +2,13 @@
 #include "heartbeat.h"
 #include "renew.h"
 #include "wdns.h"
+#include "wmetrics.h"
 #include "worker.h"
 
 #include "base/log.h"
 #include "base/notify.h"
 #include "base/xalloc.h"
+#include "db_metrics.h"
 #include "db_work.h"
 
 #include <curl/curl.h>
@@ -103,7 +105,9 @@ static void worker_loop(struct worker *w)
         /* Webhook deliveries take turns with order steps, so neither starves the other. */
         bool stepped = worker_run_one(w);
         bool sent = !worker_stop && worker_webhook_run_one(w);
-        if (!stepped && !sent && !renewed && !worker_stop) {
+        bool idle = !stepped && !sent && !renewed && !worker_stop;
+        wmetrics_flush(w, idle);
+        if (idle) {
             worker_idle(w);
             next_pass = 0; /* woken: a certificate may have fallen due */
         }
@@ -182,6 +186,10 @@ int main(int argc, char **argv)
     }
     log_info("worker %s stopping", w.id);
     notify_send("STOPPING=1");
+    /* What this worker counted since its last flush is kept for the cluster's counters. */
+    if (w.db && db_metrics_flush(w.db) != DB_OK)
+        log_warn("metrics: the last counts could not be written");
+    metrics_reset();
     heartbeat_stop(w.hb);
     db_close(w.db);
     wdns_free(&w);

@@ -3,6 +3,7 @@
 #include "renew.h"
 
 #include "heartbeat.h"
+#include "wmetrics.h"
 
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -392,6 +393,7 @@ static void step_order_run(struct step *s)
         s->problem = step_problem("database_unavailable", "cannot read the order", true, NULL);
         src = STEP_RC_RETRY;
     }
+    s->outcome = (int)src;
     if (src == STEP_RC_RETRY || src == STEP_RC_AGAIN)
         step_end_retry(s, src == STEP_RC_AGAIN);
     else if (src == STEP_RC_RESTART)
@@ -405,6 +407,27 @@ static void step_order_run(struct step *s)
     }
 }
 
+/* Counts the step that ran: its kind (the order's step as claimed, or "revoke"), outcome and duration. */
+static void step_metrics(const struct step *s, bool revoke, const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+    int st = s->order ? state_step_parse(step_order_str(s, "step")) : -1;
+    const char *kind = revoke ? "revoke" : st >= 0 ? state_step_name((enum order_step)st) : "unknown";
+    const char *outcome = "none";
+    switch (s->outcome) {
+    case STEP_RC_OK: outcome = "ok"; break;
+    case STEP_RC_RETRY: outcome = "retry"; break;
+    case STEP_RC_AGAIN: outcome = "again"; break;
+    case STEP_RC_FAIL: outcome = "fail"; break;
+    case STEP_RC_LOST: outcome = "lost"; break;
+    case STEP_RC_RESTART: outcome = "restart"; break;
+    default: break;
+    }
+    wmetrics_step(kind, outcome, secs);
+}
+
 /* Claims one due job and runs it to an outcome: an order's step, or a certificate's revocation. */
 bool worker_run_one(struct worker *w)
 {
@@ -416,10 +439,15 @@ bool worker_run_one(struct worker *w)
         return false;
     acme_result_init(&s.res);
     heartbeat_hold(w->hb, s.job.id, s.job.fence);
-    if (strcmp(s.job.kind, "revoke") == 0)
+    s.outcome = -1;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    bool revoke = strcmp(s.job.kind, "revoke") == 0;
+    if (revoke)
         step_revoke_run(&s);
     else
         step_order_run(&s);
+    step_metrics(&s, revoke, &t0);
     heartbeat_release(w->hb);
     json_decref(s.order);
     json_decref(s.authzs);

@@ -37,6 +37,7 @@ struct step {
     struct acme_result res; /* the last ACME call's outcome */
     json_t *problem;        /* set before STEP_RC_FAIL / STEP_RC_RETRY */
     struct step_dns *dns;   /* the order's DNS provider, loaded on first use (step_dns.c) */
+    int outcome;            /* the step function's enum step_rc, for the metrics; -1: none ran */
 };
 
 /* Adds a line to the order's log (GET /v1/orders/{id}/log); never put a secret in it. */

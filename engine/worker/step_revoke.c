@@ -162,6 +162,7 @@ void step_revoke_run(struct step *s)
         if (src == STEP_RC_OK)
             src = step_revoke_ask(s);
     }
+    s->outcome = (int)src;
     switch (src) {
     case STEP_RC_OK:
         step_revoke_done(s);

@@ -6,6 +6,7 @@
  * after a backoff with jitter, and failed once three days of retries are over.
  */
 #include "worker.h"
+#include "wmetrics.h"
 
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -103,6 +104,7 @@ static void worker_webhook_send(struct worker *w, struct db_delivery *d)
         };
         ok = wh_send(&req, &res);
     }
+    wmetrics_webhook(ok, res.code, res.refused);
     const char *status = ok ? "succeeded" : d->expired ? "failed" : "pending";
     long delay = ok || d->expired ? 0 : worker_webhook_backoff_ms(w->cfg->webhook_retry_base_ms, d->attempts);
     if (ok)
