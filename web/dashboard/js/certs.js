@@ -59,7 +59,8 @@ function calendar(weeks) {
         width,
         height: 220,
         scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max)] } },
-        axes: [{}, { label: 'certificates', size: 50 }],
+        // whole certificates only: no 0.2 ticks on a count
+        axes: [{}, { label: 'certificates', size: 50, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000] }],
         series: [
           { label: 'Week of' },
           { label: 'Expire', stroke: '#b3261e', fill: 'rgba(179,38,30,0.55)', paths: bars({ size: [0.4, 40], align: -1 }) },
