@@ -385,7 +385,7 @@ conninfo_worker = $(conninfo certmill_worker)
 master_key_file = $SECRETS/master.key
 [api]
 fcgi_listen = 127.0.0.1:$FCGI_PORT
-default_ca = cluster
+default_ca = local
 rate_limit = 100000/s
 rate_burst = 100000
 max_active_orders = 1000000
@@ -393,7 +393,7 @@ max_certificates = 1000000
 [worker]
 poll_interval_ms = 500
 lease_seconds = $LEASE
-[ca.cluster]
+[ca.local]
 directory = https://${ADDR[ca]}:$ACME_PORT/dir
 trust = $TLS/ca.pem
 max_inflight = 4
