@@ -8,6 +8,7 @@
 #        scripts/cluster.sh stop-nginx HOST | start-nginx HOST        (front1, front2)
 #        scripts/cluster.sh link-down HOST | link-up HOST             (cut a host off)
 #        scripts/cluster.sh stop-worker HOST N | start-worker HOST N  (work1/work2, N = 1..)
+#        scripts/cluster.sh dns-drop HOST | dns-add HOST   (a front out of / into DNS)
 #        scripts/cluster.sh failover      db1 stopped (-m immediate), db2 promoted
 #
 # Hosts (namespace <prefix>HOST, address 127.10.0.X on its eth0, a veth to the bridge
@@ -316,7 +317,10 @@ ca_up() {
   }
 }
 EOF
+    tsig-keygen -a hmac-sha256 cluster-key >"$SECRETS/tsig.key"
+    chmod 0600 "$SECRETS/tsig.key"
     cat >"$d/bind/named.conf" <<EOF
+include "$SECRETS/tsig.key";
 options {
     directory "$d/bind";
     pid-file none;
@@ -330,7 +334,8 @@ options {
     notify no;
 };
 controls { };
-zone "$ZONE" { type master; file "$d/bind/$ZONE.zone"; };
+// Updates (a front drained from DNS, scripts/cluster.sh dns-drop) need the TSIG key.
+zone "$ZONE" { type master; file "$d/bind/$ZONE.zone"; allow-update { key cluster-key; }; };
 EOF
     # Every name resolves to both fronts (Pebble asks the first it gets); no AAAA.
     cat >"$d/bind/$ZONE.zone" <<EOF
@@ -595,6 +600,9 @@ cmd_down() {
         ip netns del "$n" || { warn "cannot delete namespace $n"; ok=0; }
     done
     # The state (databases, keys, certificates) goes; the logs stay for a look.
+    for h in db1 db2; do
+        [[ -f "$DIR/$h/postgres.log" ]] && { rm -f "$LOGDIR/postgres-$h.log"; cp "$DIR/$h/postgres.log" "$LOGDIR/postgres-$h.log"; }
+    done
     rm -rf "$DIR/db1" "$DIR/db2" "$DIR/front1" "$DIR/front2" "$DIR/ca" "$TLS" "$SECRETS" "$RUNDIR" \
         "$CONF" "$DIR/cluster.env"
     if ip netns list | grep -q "^$PFX"; then warn "namespaces left: $(ip netns list | grep "^$PFX")"; ok=0; fi
@@ -628,6 +636,18 @@ cmd_failover() {
         >>"$LOGDIR/pg_ctl.log" 2>&1 || die "pg_ctl promote on db2 failed"
 }
 
+# dns_set HOST add|delete — the front HOST's address in or out of every name's A records
+# (what an operator or a health-checked DNS does before taking a front down: Pebble
+# validates HTTP-01 at the first address a name resolves to).
+dns_set() {
+    local h=$1 op=$2 ttl=""
+    [[ "$op" == add ]] && ttl=60
+    printf 'server %s 53\nupdate %s *.%s %s A %s\nupdate %s %s %s A %s\nsend\n' "${ADDR[ca]}" \
+        "$op" "$ZONE" "$ttl" "${ADDR[$h]}" "$op" "$ZONE" "$ttl" "${ADDR[$h]}" |
+        inns client nsupdate -k "$SECRETS/tsig.key" || die "nsupdate failed"
+    log "DNS: $op ${ADDR[$h]} ($h) for $ZONE and *.$ZONE"
+}
+
 host_arg() {
     [[ -n "${1:-}" && -n "${ADDR[$1]:-}" ]] || die "unknown host '${1:-}' (${HOSTS[*]})"
 }
@@ -649,6 +669,8 @@ link-up) host_arg "${2:-}"; ip -n "$(ns "$2")" link set eth0 up; log "$2 connect
 stop-worker) host_arg "${2:-}"; stop_pidfile "worker-$2-${3:?N}" ;;
 start-worker) host_arg "${2:-}"; worker_start "$2" "${3:?N}" ;;
 failover) cmd_failover ;;
+dns-drop) host_arg "${2:-}"; dns_set "$2" delete ;;
+dns-add) host_arg "${2:-}"; dns_set "$2" add ;;
 *)
     sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0" >&2
     exit 2

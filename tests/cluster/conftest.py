@@ -117,6 +117,22 @@ def wait_final(ids, timeout):
     return done
 
 
+def describe(ids):
+    """For an assertion message: the state of the orders of ids that are not final (their
+    status, step, job lease and last error)."""
+    try:
+        conn = db_connect()
+        cur = conn.cursor()
+        cur.execute("SELECT o.id, o.status, o.step, j.due_at, j.lease_owner, j.lease_until, j.attempts,"
+                    " j.last_error FROM orders o LEFT JOIN jobs j ON j.order_id = o.id"
+                    " WHERE o.id = ANY(%s) AND o.status <> ALL(%s) LIMIT 5", (list(ids), list(FINAL)))
+        rows = cur.fetchall()
+        conn.close()
+        return rows
+    except psycopg2.Error as e:
+        return str(e)
+
+
 def openssl_verify(cert):
     """`openssl verify` of the leaf, the chain untrusted, against Pebble's root."""
     with tempfile.TemporaryDirectory() as d:

@@ -4,7 +4,7 @@ ACME order, and Pebble's HTTP-01 requests reached both fronts (the names resolve
 
 import os
 
-from conftest import CLUSTER, ca_orders, openssl_verify, unique_name, wait_final
+from conftest import describe, CLUSTER, ca_orders, openssl_verify, unique_name, wait_final
 
 N_ORDERS = 200
 
@@ -26,7 +26,7 @@ def test_200_orders_over_both_fronts_are_issued(new_tenant, db):
         assert r.status_code == 202, r.text
         ids.append(r.json()["id"])
     done = wait_final(ids, timeout=400)
-    assert len(done) == N_ORDERS, f"{N_ORDERS - len(done)} orders not final after 400 s"
+    assert len(done) == N_ORDERS, f"{N_ORDERS - len(done)} orders not final after 400 s: {describe(ids)}"
     assert set(done.values()) == {"issued"}, {s: list(done.values()).count(s) for s in set(done.values())}
 
     # every certificate, read through either front, verifies against the CA's root
