@@ -25,6 +25,8 @@ def test_throughput_with_1_2_4_workers(new_tenant):
         for count, layout in LAYOUTS.items():
             tenant, api = new_tenant()
             # the tenant's ACME account exists before the clock starts (one order, all workers)
+            for h, n in all_workers():
+                cluster_ctl("start-worker", h, str(n))
             first = api.order(unique_name("warm")).json()["id"]
             assert wait_final([first], 60) == {first: "issued"}
             for h, n in all_workers():
