@@ -234,6 +234,13 @@ wal_keep_size = '256MB'
 hot_standby = on
 synchronous_commit = on
 synchronous_standby_names = '$sync'
+# A client host that vanished (cut off, powered off) sends no RST: without these its
+# sessions, and the CA-gate advisory locks they hold, would stay for hours and block
+# every other worker's exclusive newOrder. With them they end within about 10 s.
+tcp_keepalives_idle = 5
+tcp_keepalives_interval = 1
+tcp_keepalives_count = 3
+tcp_user_timeout = 10000
 EOF
     "${AS_PG[@]}" tee "$data/pg_hba.conf" >/dev/null <<EOF
 # written by scripts/cluster.sh: TLS and SCRAM only over the network
@@ -374,7 +381,8 @@ pebble_up() {
 
 # conninfo ROLE — the multi-host connection string every program uses.
 conninfo() {
-    printf 'host=%s,%s port=%s,%s dbname=certmill user=%s passfile=%s target_session_attrs=read-write sslmode=verify-full sslrootcert=%s connect_timeout=5' \
+    # keepalives/tcp_user_timeout: a primary that vanished without a RST is noticed in seconds.
+    printf 'host=%s,%s port=%s,%s dbname=certmill user=%s passfile=%s target_session_attrs=read-write sslmode=verify-full sslrootcert=%s connect_timeout=5 keepalives=1 keepalives_idle=5 keepalives_interval=1 keepalives_count=3 tcp_user_timeout=10000' \
         "${ADDR[db1]}" "${ADDR[db2]}" "$PG_PORT" "$PG_PORT" "$1" "$SECRETS/pgpass-$1" "$TLS/ca.pem"
 }
 

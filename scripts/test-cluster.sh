@@ -11,4 +11,12 @@ cluster=$repo/scripts/cluster.sh
 start=$SECONDS
 trap '"$cluster" down || true; echo "test-cluster: $((SECONDS - start)) s"' EXIT
 "$cluster" up
-"$cluster" exec client /usr/bin/python3 -m pytest -p no:cacheprovider -v "$repo/tests/cluster" "$@"
+rm -f "$CM_CLUSTER_DIR/log/throughput.json"
+rc=0
+"$cluster" exec client /usr/bin/python3 -m pytest -p no:cacheprovider -v "$repo/tests/cluster" "$@" || rc=$?
+# The figures of test_4_throughput (docs/scaling.md quotes them).
+if [[ -s "$CM_CLUSTER_DIR/log/throughput.json" ]]; then
+    jq -r 'to_entries[] | "test-cluster: \(.key) worker(s): \(.value.orders) orders in \(.value.seconds) s = \(.value.orders_per_s) orders/s"' \
+        "$CM_CLUSTER_DIR/log/throughput.json" || true
+fi
+exit "$rc"
