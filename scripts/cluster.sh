@@ -145,6 +145,9 @@ http_code() {
 net_up() {
     local h sw
     sw=$(ns sw)
+    # `ip netns add` makes /run/netns a mount point the first time; `down` undoes that
+    # when it was us (and no namespace is left).
+    mountpoint -q /run/netns 2>/dev/null || : >"$DIR/.netns-mount-ours"
     ip netns add "$sw"
     ip -n "$sw" link set lo up
     ip -n "$sw" link add br0 type bridge
@@ -614,6 +617,10 @@ cmd_down() {
     rm -rf "$DIR/db1" "$DIR/db2" "$DIR/front1" "$DIR/front2" "$DIR/ca" "$TLS" "$SECRETS" "$RUNDIR" \
         "$CONF" "$DIR/cluster.env"
     if ip netns list | grep -q "^$PFX"; then warn "namespaces left: $(ip netns list | grep "^$PFX")"; ok=0; fi
+    if [[ -e "$DIR/.netns-mount-ours" && -z "$(ip netns list)" ]] && mountpoint -q /run/netns; then
+        umount /run/netns || { warn "cannot unmount /run/netns"; ok=0; }
+    fi
+    rm -f "$DIR/.netns-mount-ours"
     ((ok)) && log "down: no namespace, process or state of the cluster left"
     ((ok))
 }
