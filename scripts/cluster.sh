@@ -116,10 +116,10 @@ start_bg() {
 
 # wait_for TIMEOUT WHAT CMD... — poll CMD until it succeeds.
 wait_for() {
-    local deadline=$((SECONDS + $1)) what=$2
+    local timeout=$1 deadline=$((SECONDS + $1)) what=$2
     shift 2
     until "$@" >/dev/null 2>&1; do
-        ((SECONDS < deadline)) || die "$what: no answer after ${1}s"
+        ((SECONDS < deadline)) || die "$what: no answer after ${timeout}s"
         sleep 0.2
     done
 }
@@ -481,8 +481,11 @@ front_up() {
     nginx_conf "$h"
     start_bg "$h" "fcgi-$h" "${AS_SVC[@]}" "$BIN/certmill-fcgi" --config "$CONF"
     nginx_start "$h"
-    wait_for 60 "certmill-fcgi on $h" test "$(http_code client "http://${ADDR[$h]}:$API_PORT/healthz")" = 200
+    wait_for 60 "certmill-fcgi on $h" api_ok "$h"
 }
+
+# api_ok HOST — true when the front's /healthz answers 200 (seen from the client host).
+api_ok() { [[ "$(http_code client "http://${ADDR[$1]}:$API_PORT/healthz")" == 200 ]]; }
 
 worker_start() {
     local h=$1 n=$2

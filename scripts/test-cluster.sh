@@ -8,6 +8,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export CM_CLUSTER_DIR=${CM_CLUSTER_DIR:-$repo/var/cluster}
 cluster=$repo/scripts/cluster.sh
+# shellcheck disable=SC2034  # start is read by the EXIT trap
 start=$SECONDS
 trap '"$cluster" down || true; echo "test-cluster: $((SECONDS - start)) s"' EXIT
 "$cluster" up
