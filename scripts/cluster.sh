@@ -29,7 +29,7 @@
 # Environment (defaults in brackets):
 #   CM_CLUSTER_DIR            state, logs, certificates    [$repo/var/cluster]
 #   CM_BIN_DIR                certmill binaries            [$repo/build/bin]
-#   CM_CLUSTER_PREFIX         namespace name prefix        [cm-]
+#   CM_CLUSTER_PREFIX         namespace name prefix        [cmXXXX-, XXXX from a hash of the dir]
 #   CM_CLUSTER_WORKERS        workers per worker host      [2]
 #   CM_CLUSTER_LEASE_SECONDS  [worker] lease_seconds       [10]
 #
@@ -42,7 +42,8 @@ umask 022
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DIR=$(realpath -m -- "${CM_CLUSTER_DIR:-$repo/var/cluster}")
 BIN=$(realpath -m -- "${CM_BIN_DIR:-$repo/build/bin}")
-PFX=${CM_CLUSTER_PREFIX:-cm-}
+# Two checkouts' clusters side by side: the default prefix comes from the state directory.
+PFX=${CM_CLUSTER_PREFIX:-cm$(printf '%s' "$DIR" | sha256sum | cut -c1-4)-}
 WORKERS=${CM_CLUSTER_WORKERS:-2}
 LEASE=${CM_CLUSTER_LEASE_SECONDS:-10}
 NET=127.10.0

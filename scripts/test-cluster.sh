@@ -4,7 +4,7 @@
 # again whatever happens, and fails on any sanitizer report in the services' logs (when
 # CM_BIN_DIR is the sanitized build, build/asan/bin). Arguments go to pytest (e.g. -k failover).
 # Environment: CM_CLUSTER_DIR [$repo/var/cluster], CM_BIN_DIR [$repo/build/bin],
-# CM_CLUSTER_PREFIX [cm-] (as scripts/cluster.sh).
+# CM_CLUSTER_PREFIX (as scripts/cluster.sh).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export CM_CLUSTER_DIR=${CM_CLUSTER_DIR:-$repo/var/cluster}
