@@ -48,7 +48,8 @@ def test_cut_off_worker_host_steps_are_taken_over_after_the_lease(new_tenant, db
             cluster_ctl("start-worker", "work2", str(n))
     assert len(done) == N_ORDERS, f"{N_ORDERS - len(done)} orders not final after 240 s: {describe(ids)}"
     assert set(done.values()) == {"issued"}, done
-    # the orders work1 held were finished by work2, and not before their lease ended
+    # the orders work1 held were finished by work2 (work1 reached no database until after the
+    # wait above), and not before their lease ended
     cur.execute("SELECT o.id, c.created_at FROM orders o JOIN certificates c ON c.order_id = o.id"
                 " WHERE o.id = ANY(%s)", (list(held),))
     issued_at = dict(cur.fetchall())
