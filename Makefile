@@ -1,5 +1,5 @@
 # certmill — one GNU Makefile for the whole tree.
-# Targets: all test up down run bench fuzz install clean.
+# Targets: all test test-cluster up down run bench fuzz install clean.
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -55,7 +55,7 @@ BINS       := $(OUT)/bin/certmill-fcgi $(OUT)/bin/certmill-worker $(OUT)/bin/cer
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRC))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all asan unit test up down run bench fuzz fuzz-bins fuzz-replay valgrind install clean deps
+.PHONY: all asan unit test test-cluster up down run bench fuzz fuzz-bins fuzz-replay valgrind install clean deps
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -143,6 +143,11 @@ test: deps
 	$(MAKE) fuzz-replay
 	$(MAKE) all
 	scripts/test.sh
+
+# make test-cluster: the multi-host topology tests (tests/cluster/, issue 10) on network
+# namespaces that scripts/cluster.sh builds and removes again (root needed).
+test-cluster: deps all
+	scripts/test-cluster.sh
 
 up: deps all
 	scripts/stack.sh up
