@@ -72,16 +72,22 @@ static bool db_ca_lock_sql(struct db *db, const char *sql, const char *key, int 
     return v;
 }
 
+/* The longest wait for a CA gate lock (far above max_inflight requests of timeout_ms each). */
+#define DB_CA_GATE_WAIT "300s"
+
 /*
- * Takes an advisory lock: tries first, and only when that fails waits without the
- * session's statement timeout (a wait for other workers' CA requests may be long).
+ * Takes an advisory lock: tries first, and only when that fails waits longer than the
+ * session's statement timeout (a wait for other workers' CA requests may be long), but
+ * never for ever: a worker host cut off while it held the lock keeps it until the
+ * server notices the dead connection (TCP keepalives, tcp_user_timeout), and the
+ * waiting step then fails as "database unavailable" and is retried, instead of hanging.
  */
 static void db_ca_lock_wait(struct db *db, const char *try_sql, const char *wait_sql, const char *key, int n,
                             enum db_rc *rc)
 {
     if (db_ca_lock_sql(db, try_sql, key, n, rc) || *rc != DB_OK)
         return;
-    db_ca_lock_sql(db, "SELECT set_config('statement_timeout', '0', false) IS NULL OR $2::int < 0 OR $1 = ''",
+    db_ca_lock_sql(db, "SELECT set_config('statement_timeout', '" DB_CA_GATE_WAIT "', false) IS NULL OR $2::int < 0 OR $1 = ''",
                    key, 0, rc);
     if (*rc == DB_OK)
         db_ca_lock_sql(db, wait_sql, key, n, rc);
