@@ -5,6 +5,7 @@
 # prints nothing when everything is already there.
 #
 # Usage: scripts/deps.sh            (as root, or as a user with sudo)
+#        scripts/deps.sh bench      (also what make bench needs: the peers and wrk)
 #        CM_DEPS_VERBOSE=1 scripts/deps.sh   (also say when nothing is missing)
 set -euo pipefail
 
@@ -32,6 +33,9 @@ test_pkgs=(
     python3 python3-yaml python3-pytest python3-requests python3-cryptography python3-psycopg2 valgrind
     libfcgi-bin
 )
+# make bench: the ACME clients it measures certmill against, and wrk (pgbench comes with postgresql-15).
+bench_pkgs=()
+if [[ "${1:-}" == bench ]]; then bench_pkgs=(lego certbot uacme wrk); fi
 
 # is_installed PKG — true when dpkg reports PKG as fully installed.
 is_installed() {
@@ -39,7 +43,7 @@ is_installed() {
 }
 
 missing=()
-for pkg in "${build_pkgs[@]}" "${service_pkgs[@]}" "${test_pkgs[@]}"; do
+for pkg in "${build_pkgs[@]}" "${service_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}"; do
     is_installed "$pkg" || missing+=("$pkg")
 done
 # Any nginx flavour will do; nginx-light is the smallest one.
