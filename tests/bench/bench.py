@@ -1069,12 +1069,31 @@ def report():
         targets.append({"target": "RSS of each certmill process < 16 MB", "figure": "max VmHWM", "value": peak,
                         "limit": "< 16", "met": peak < 16})
     RESULTS["targets"] = targets
+    write_markdown(rows, targets)
     print()
     print("targets (median of the runs, each ratio measured within one run):")
     for t in targets:
         state = "n/a" if t["met"] is None else ("met" if t["met"] else "NOT met")
         print("  %-62s %10s  %s %s" % (t["target"], fmt(t["value"]) if t["value"] is not None else "-",
                                         t.get("limit", ""), state))
+
+
+def write_markdown(rows, targets):
+    """var/bench/results.md: the same table as Markdown, for docs/performance.md."""
+    m = RESULTS.get("machine", {})
+    out = ["Run %s to %s; %s cores (%s); load average %s at the start, %s at the end." % (
+        RESULTS.get("started_at"), RESULTS.get("finished_at"), m.get("nproc"), m.get("cpu_model"),
+        " ".join(m.get("loadavg_at_start", [])), " ".join(m.get("loadavg_at_end", []))), "",
+        "| scenario | figure | median | min | max |", "|---|---|---|---|---|"]
+    for r in rows:
+        out.append("| %s |" % " | ".join(x.replace("|", "/") for x in r))
+    out += ["", "| target | figure | median | target | met |", "|---|---|---|---|---|"]
+    for t in targets:
+        out.append("| %s | `%s` | %s | %s | %s |" % (t["target"], t["figure"],
+                                                   fmt(t["value"]) if t["value"] is not None else "-",
+                                                   t.get("limit", ""), {None: "n/a", True: "yes", False: "**no**"}[t["met"]]))
+    with open(os.path.join(OUT, "results.md"), "w") as f:
+        f.write("\n".join(out) + "\n")
 
 
 def fmt(v):
