@@ -119,7 +119,7 @@ def fresh_stack():
         base = os.path.dirname(open(pgdata).read().strip())
         if base.startswith("/tmp/certmill-pg-"):
             shutil.rmtree(base, ignore_errors=True)
-    for d in (STACK_DIR, PEERS):
+    for d in (STACK_DIR, PEERS, LOGS):
         shutil.rmtree(d, ignore_errors=True)
     os.makedirs(LOGS, exist_ok=True)
     os.makedirs(PEERS, exist_ok=True)
