@@ -158,8 +158,17 @@ down:
 run: up
 	scripts/demo.sh
 
-bench: deps all
-	@echo "make bench: not implemented yet (issue 7)"; exit 1
+# make bench [BENCH_N=200 BENCH_RUNS=3 ...]: certmill against lego, certbot and uacme on its own stack
+# (var/bench/stack, ports 25000-25015 or BENCH_PORT_BASE); figures in var/bench/results.json, method
+# in docs/performance.md. Fails only when a scenario could not run, never on speed.
+build/bench/%: tests/bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -O2 $(CFLAGS) -o $@ $< -lfcgi -lpthread $(LDFLAGS)
+
+bench: deps
+	@scripts/deps.sh bench
+	$(MAKE) all build/bench/fcgi_min build/bench/rusage_run
+	/usr/bin/python3 tests/bench/bench.py
 
 # make fuzz [FUZZ_SECONDS=60]: each driver fuzzes that long from its committed corpus;
 # new inputs go to var/fuzz/NAME/, crashes to var/fuzz/crashes/. make fuzz-replay (part of

@@ -16,7 +16,8 @@
 /* Reads one certificate with its PEM text. */
 enum db_rc db_api_cert_get(struct db *db, const char *tenant_id, const char *id, json_t **out)
 {
-    static const char sql[] = "SELECT " DB_API_CERT_COLS ", c.cert_pem AS certificate_pem, c.chain_pem,"
+    static const char sql[] = "SELECT " DB_API_CERT_COLS ", c.cert_pem AS certificate_pem,"
+                              " (SELECT h.pem FROM chains h WHERE h.id = c.chain_id) AS chain_pem,"
                               " c.renewal_window_start, c.renewal_window_end,"
                               " c.created_at FROM certificates c WHERE c.tenant_id = $1 AND c.id = $2";
     const char *params[2] = { tenant_id, id };

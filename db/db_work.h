@@ -12,7 +12,7 @@
 
 struct db_job {
     long long id;
-    char kind[16];            /* "order" or "revoke" */
+    char kind[16];            /* "order", "revoke" or "noop" (make bench) */
     char order_id[64];        /* kind "order"; "" otherwise */
     char certificate_id[64];  /* kind "revoke"; "" otherwise */
     long long fence;  /* the claim's token: commits are refused once it has moved on */

@@ -252,28 +252,51 @@ enum db_rc db_work_authz_responded(struct db *db, long long authz_id)
     return db_command(db, "UPDATE authorizations SET responded_at = now() WHERE id = $1", 1, p, NULL, NULL, true);
 }
 
+/* The id of the stored chain with this PEM text, stored now if new (chains are kept once, by SHA-256). */
+static enum db_rc db_work_chain_id(struct db *db, const char *chain_pem, char **chain_id)
+{
+    static const char sql[] =
+        "WITH h AS (SELECT sha256(convert_to($1::text, 'UTF8')) AS sha256),"
+        " s AS (SELECT c.id FROM chains c, h WHERE c.sha256 = h.sha256),"
+        " i AS (INSERT INTO chains (sha256, pem) SELECT h.sha256, $1 FROM h WHERE NOT EXISTS (SELECT 1 FROM s)"
+        "   ON CONFLICT (sha256) DO NOTHING RETURNING id)"
+        " SELECT id FROM s UNION ALL SELECT id FROM i";
+    const char *p[] = { chain_pem };
+    enum db_rc rc = DB_NOTFOUND;
+    /* A second try sees the row another worker committed while our insert waited on it. */
+    for (int attempt = 0; attempt < 2 && rc == DB_NOTFOUND; attempt++) {
+        *chain_id = NULL;
+        rc = db_query_text(db, sql, 1, p, NULL, NULL, chain_id);
+    }
+    return rc;
+}
+
 /* Stores the issued certificate and links the order to it; a second store for the order is a no-op. */
 enum db_rc db_work_cert_store(struct db *db, const struct db_cert_new *c, char **cert_id)
 {
+    char *chain_id = NULL;
+    enum db_rc rc = db_work_chain_id(db, c->chain_pem, &chain_id);
+    if (rc != DB_OK)
+        return rc;
     char nb[24], na[24];
     snprintf(nb, sizeof nb, "%lld", c->not_before);
     snprintf(na, sizeof na, "%lld", c->not_after);
     char *domains = json_dumps(c->domains, JSON_COMPACT);
     const char *p[] = { c->tenant_id, c->order_id, c->ca, domains, c->serial, nb, na,
-                        c->cert_pem, c->chain_pem, c->key_type, (const char *)c->key_sealed };
+                        c->cert_pem, chain_id, c->key_type, (const char *)c->key_sealed };
     int lens[11] = { 0 }, bin[11] = { 0 };
     lens[10] = (int)c->key_len;
     bin[10] = 1;
-    enum db_rc rc;
     PGresult *res = db_exec(db,
                             "WITH ins AS (INSERT INTO certificates (tenant_id, order_id, ca, domains, serial,"
-                            "   not_before, not_after, cert_pem, chain_pem, key_type, key_sealed)"
+                            "   not_before, not_after, cert_pem, chain_id, key_type, key_sealed)"
                             " SELECT $1, $2, $3, array(SELECT jsonb_array_elements_text($4::jsonb)), $5,"
-                            "   to_timestamp($6::bigint), to_timestamp($7::bigint), $8, $9, $10, $11"
+                            "   to_timestamp($6::bigint), to_timestamp($7::bigint), $8, $9::bigint, $10, $11"
                             " ON CONFLICT (order_id) DO NOTHING RETURNING id)"
                             " SELECT id FROM ins UNION ALL SELECT id FROM certificates WHERE order_id = $2",
                             11, p, lens, bin, &rc);
     free(domains);
+    free(chain_id);
     if (!res)
         return rc;
     if (PQntuples(res) == 0) {

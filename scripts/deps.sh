@@ -5,6 +5,7 @@
 # prints nothing when everything is already there.
 #
 # Usage: scripts/deps.sh            (as root, or as a user with sudo)
+#        scripts/deps.sh bench      (also what make bench needs: the peers and wrk)
 #        CM_DEPS_VERBOSE=1 scripts/deps.sh   (also say when nothing is missing)
 set -euo pipefail
 
@@ -37,6 +38,9 @@ test_pkgs=(
     python3-jsonschema python3-rfc3987 python3-rfc3339 python3-prometheus-client
     libfcgi-bin pgbouncer chromium
 )
+# make bench: the ACME clients it measures certmill against, and wrk (pgbench comes with postgresql-15).
+bench_pkgs=()
+if [[ "${1:-}" == bench ]]; then bench_pkgs=(lego certbot uacme wrk); fi
 
 # is_installed PKG — true when dpkg reports PKG as fully installed.
 is_installed() {
@@ -44,7 +48,7 @@ is_installed() {
 }
 
 missing=()
-for pkg in "${build_pkgs[@]}" "${service_pkgs[@]}" "${test_pkgs[@]}"; do
+for pkg in "${build_pkgs[@]}" "${service_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}"; do
     is_installed "$pkg" || missing+=("$pkg")
 done
 # Node and npm for the dashboard's npm packages (web/package-lock.json) and its browser

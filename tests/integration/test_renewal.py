@@ -306,11 +306,14 @@ def test_scheduler_claim_reads_only_what_is_due(db):
         cur.execute("INSERT INTO orders (id, tenant_id, domains, challenge, key_type, ca, status, step)"
                     " SELECT 'ord_explain' || g, %s, ARRAY['x' || g || '.example.test'], 'http-01', 'ec-p256',"
                     " 'pebble', 'issued', 'done' FROM generate_series(1, 20000) g", (tenant,))
+        cur.execute("INSERT INTO chains (sha256, pem) VALUES (sha256('explain'::bytea), '')"
+                    " ON CONFLICT (sha256) DO UPDATE SET pem = EXCLUDED.pem RETURNING id")
+        chain = cur.fetchone()[0]
         cur.execute("INSERT INTO certificates (id, tenant_id, order_id, ca, domains, serial, not_before, not_after,"
-                    " cert_pem, chain_pem, renew_at)"
+                    " cert_pem, chain_id, renew_at)"
                     " SELECT 'crt_explain' || g, %s, 'ord_explain' || g, 'pebble', ARRAY['x.example.test'], 'ab',"
-                    " now(), now() + interval '90 days', '', '', now() + g * interval '1 minute'"
-                    " FROM generate_series(1, 20000) g", (tenant,))
+                    " now(), now() + interval '90 days', '', %s, now() + g * interval '1 minute'"
+                    " FROM generate_series(1, 20000) g", (tenant, chain))
         cur.execute("ANALYZE certificates")
         cur.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT id FROM certificates WHERE renew_at <= now()"
                     " ORDER BY renew_at LIMIT 1 FOR UPDATE SKIP LOCKED")
