@@ -206,16 +206,26 @@ enum db_rc db_api_order_list(struct db *db, const char *tenant_id, const struct 
                              const struct db_api_page *page, json_t **rows)
 {
     /* Row comparison on (created_at, id) follows the orders_tenant_created index. */
-    static const char sql[] =
-        "SELECT " DB_API_ORDER_COLS ", " DB_API_ORDER_TAIL ","
-        " (extract(epoch FROM o.created_at) * 1000000)::bigint AS " DB_API_CURSOR_KEY
-        " FROM orders o WHERE o.tenant_id = $1"
-        " AND ($2::text IS NULL OR o.status = $2)"
-        " AND ($3::text IS NULL OR o.customer_ref = $3)"
-        " AND ($4::bigint IS NULL OR (o.created_at, o.id) <"
-        " (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::text))"
-        " AND ($7::text IS NULL OR $7 = ANY (o.domains))"
-        " ORDER BY o.created_at DESC, o.id DESC LIMIT $6::integer";
+#define DB_API_ORDER_LIST(source)                                                                         \
+    "SELECT " DB_API_ORDER_COLS ", " DB_API_ORDER_TAIL ","                                                \
+    " (extract(epoch FROM o.created_at) * 1000000)::bigint AS " DB_API_CURSOR_KEY " FROM " source        \
+    " WHERE o.tenant_id = $1"                                                                            \
+    " AND ($2::text IS NULL OR o.status = $2)"                                                           \
+    " AND ($3::text IS NULL OR o.customer_ref = $3)"                                                     \
+    " AND ($4::bigint IS NULL OR (o.created_at, o.id) <"                                                 \
+    " (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::text))"                          \
+    " AND ($7::text IS NULL OR o.domains @> ARRAY[$7::text])"                                            \
+    " ORDER BY o.created_at DESC, o.id DESC LIMIT $6::integer"
+    static const char sql[] = DB_API_ORDER_LIST("orders o");
+    /*
+     * With ?domain= the few orders of that name come from the GIN index first: the planner
+     * cannot know one name matches a handful of rows and would otherwise walk the tenant's
+     * whole created_at index looking for them (1 s at a million rows).
+     */
+    static const char sql_domain[] =
+        "WITH m AS MATERIALIZED (SELECT * FROM orders WHERE tenant_id = $1 AND domains @> ARRAY[$7::text]) "
+        DB_API_ORDER_LIST("m o");
+#undef DB_API_ORDER_LIST
     char cursor[32], limit[16];
     snprintf(cursor, sizeof cursor, "%lld", page->cursor_us);
     snprintf(limit, sizeof limit, "%d", page->limit + 1);
@@ -223,7 +233,7 @@ enum db_rc db_api_order_list(struct db *db, const char *tenant_id, const struct 
                               page->has_cursor ? page->cursor_id : NULL, limit, f->domain };
     enum db_rc rc;
     *rows = NULL;
-    PGresult *res = db_exec(db, sql, 7, params, NULL, NULL, &rc);
+    PGresult *res = db_exec(db, f->domain ? sql_domain : sql, 7, params, NULL, NULL, &rc);
     if (!res)
         return rc;
     *rows = db_rows_json(res);

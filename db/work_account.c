@@ -76,79 +76,79 @@ static bool db_ca_lock_sql(struct db *db, const char *sql, const char *key, int 
 #define DB_CA_GATE_WAIT "300s"
 
 /*
- * Takes an advisory lock: tries first, and only when that fails waits longer than the
- * session's statement timeout (a wait for other workers' CA requests may be long), but
- * never for ever: a worker host cut off while it held the lock keeps it until the
- * server notices the dead connection (TCP keepalives, tcp_user_timeout), and the
- * waiting step then fails as "database unavailable" and is retried, instead of hanging.
+ * Takes an advisory lock of the gate's open transaction: tries first, and only when that
+ * fails waits, with a transaction-local statement timeout longer than the session's (a
+ * wait for other workers' CA requests may be long) but never for ever: a worker host cut
+ * off while it held the lock keeps it until the server notices the dead connection (TCP
+ * keepalives, tcp_user_timeout), and the waiting request then goes without the gate.
  */
 static void db_ca_lock_wait(struct db *db, const char *try_sql, const char *wait_sql, const char *key, int n,
                             enum db_rc *rc)
 {
     if (db_ca_lock_sql(db, try_sql, key, n, rc) || *rc != DB_OK)
         return;
-    db_ca_lock_sql(db, "SELECT set_config('statement_timeout', '" DB_CA_GATE_WAIT "', false) IS NULL OR $2::int < 0 OR $1 = ''",
-                   key, 0, rc);
+    db_ca_lock_sql(db, "SELECT set_config('statement_timeout', '" DB_CA_GATE_WAIT "', true) IS NULL"
+                   " OR $2::int < 0 OR $1 = ''", key, 0, rc);
     if (*rc == DB_OK)
         db_ca_lock_sql(db, wait_sql, key, n, rc);
-    enum db_rc rc2;
-    db_ca_lock_sql(db,
-                   "SELECT set_config('statement_timeout', '" DB_STATEMENT_TIMEOUT "', false) IS NULL"
-                   " OR $2::int < 0 OR $1 = ''",
-                   key, 0, &rc2);
 }
 
 /*
  * Takes the CA's gate: one of max_inflight slots (so all workers together keep at most
  * that many requests in flight), then the read/write lock: shared for ordinary requests,
- * exclusive for a newOrder that must run alone. Returns the slot taken (-1 on failure).
+ * exclusive for a newOrder that must run alone. Returns the slot taken (-1 on failure:
+ * the request then goes without the gate).
+ *
+ * The locks are transaction-level, held by a transaction on db (the gate's own
+ * connection) that stays open until db_ca_gate_leave: an open transaction keeps its
+ * server connection under PgBouncer's transaction pooling, where session locks would
+ * land on whichever connection the pooler chose. It takes no snapshot between its
+ * statements, so it holds back no vacuum while the CA answers.
  */
 int db_ca_gate_enter(struct db *db, const char *ca, int max_inflight, bool exclusive)
 {
-    /* No gate (configured off, or PgBouncer in transaction mode): every request goes at once. */
+    /* No gate (configured off): every request goes at once. */
     if (max_inflight <= 0)
         return DB_CA_GATE_OPEN;
+    if (!db || db_begin(db) != DB_OK)
+        return -1;
     char key[16];
     db_ca_gate_key(ca, key, sizeof key);
     enum db_rc rc = DB_OK;
     int slot = -1;
     for (int i = 0; i < max_inflight && slot < 0 && rc == DB_OK; i++)
-        if (db_ca_lock_sql(db, "SELECT pg_try_advisory_lock(74100 + $2::int, $1::int)", key, i, &rc))
+        if (db_ca_lock_sql(db, "SELECT pg_try_advisory_xact_lock(74100 + $2::int, $1::int)", key, i, &rc))
             slot = i;
     if (slot < 0 && rc == DB_OK) {
         /* Every slot busy: queue on one of them (spread by the process id). */
         slot = (int)(getpid() % max_inflight);
-        db_ca_lock_wait(db, "SELECT pg_try_advisory_lock(74100 + $2::int, $1::int)",
-                        "SELECT pg_advisory_lock(74100 + $2::int, $1::int) IS NULL", key, slot, &rc);
+        db_ca_lock_wait(db, "SELECT pg_try_advisory_xact_lock(74100 + $2::int, $1::int)",
+                        "SELECT pg_advisory_xact_lock(74100 + $2::int, $1::int) IS NULL", key, slot, &rc);
     }
-    if (rc != DB_OK)
-        return -1;
-    if (exclusive)
-        db_ca_lock_wait(db, "SELECT pg_try_advisory_lock(74053, $1::int) OR $2::int < 0",
-                        "SELECT pg_advisory_lock(74053, $1::int) IS NULL OR $2::int < 0", key, 0, &rc);
-    else
-        db_ca_lock_wait(db, "SELECT pg_try_advisory_lock_shared(74053, $1::int) OR $2::int < 0",
-                        "SELECT pg_advisory_lock_shared(74053, $1::int) IS NULL OR $2::int < 0", key, 0, &rc);
+    if (rc == DB_OK) {
+        if (exclusive)
+            db_ca_lock_wait(db, "SELECT pg_try_advisory_xact_lock(74053, $1::int) OR $2::int < 0",
+                            "SELECT pg_advisory_xact_lock(74053, $1::int) IS NULL OR $2::int < 0", key, 0, &rc);
+        else
+            db_ca_lock_wait(db, "SELECT pg_try_advisory_xact_lock_shared(74053, $1::int) OR $2::int < 0",
+                            "SELECT pg_advisory_xact_lock_shared(74053, $1::int) IS NULL OR $2::int < 0", key, 0,
+                            &rc);
+    }
     if (rc != DB_OK) {
-        db_ca_lock_sql(db, "SELECT pg_advisory_unlock(74100 + $2::int, $1::int)", key, slot, &rc);
+        db_rollback(db);
         return -1;
     }
     return slot;
 }
 
-/* Releases the CA's gate taken by db_ca_gate_enter. */
+/* Releases the CA's gate taken by db_ca_gate_enter: the end of its transaction frees every lock. */
 void db_ca_gate_leave(struct db *db, const char *ca, int slot, bool exclusive)
 {
-    if (slot < 0 || slot == DB_CA_GATE_OPEN)
+    (void)ca;
+    (void)exclusive;
+    if (!db || slot < 0 || slot == DB_CA_GATE_OPEN)
         return;
-    char key[16];
-    db_ca_gate_key(ca, key, sizeof key);
-    enum db_rc rc;
-    db_ca_lock_sql(db,
-                   exclusive ? "SELECT pg_advisory_unlock(74053, $1::int) OR $2::int < 0"
-                             : "SELECT pg_advisory_unlock_shared(74053, $1::int) OR $2::int < 0",
-                   key, 0, &rc);
-    db_ca_lock_sql(db, "SELECT pg_advisory_unlock(74100 + $2::int, $1::int)", key, slot, &rc);
+    db_rollback(db);
 }
 
 /* Reads the tenant's own EAB credential for a CA: key id, algorithm, sealed MAC key (caller frees all). */

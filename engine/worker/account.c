@@ -121,7 +121,7 @@ enum step_rc step_account(struct step *s)
     if (ret == STEP_RC_OK && !url) {
         enum acme_rc arc = acme_directory_load(s->ca->client, &s->res);
         if (arc == ACME_OK) {
-            int slot = db_ca_gate_enter(s->w->db, s->ca->conf->name, s->ca->conf->max_inflight, false);
+            int slot = db_ca_gate_enter(worker_gate_db(s->w), s->ca->conf->name, s->ca->conf->max_inflight, false);
             const struct config_ca *cc = s->ca->conf;
             /* The tenant's own credential for this CA wins over the server's. */
             struct acme_eab eab = { cc->eab_kid, cc->eab_hmac_key, cc->eab_hmac_keylen, cc->eab_alg };
@@ -130,7 +130,7 @@ enum step_rc step_account(struct step *s)
             s->eab_from = teab.kid ? "tenant" : eab.kid ? "server" : NULL;
             arc = acme_account_new_eab(s->ca->client, s->account_key, cc->contact, eab.kid ? &eab : NULL, &url,
                                        &s->res);
-            db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, false);
+            db_ca_gate_leave(s->w->gate_db, s->ca->conf->name, slot, false);
         }
         if (arc != ACME_OK) {
             ret = step_acme_failure(s, arc, "newAccount");

@@ -54,6 +54,17 @@ static struct db *worker_connect(const struct config *cfg)
     return NULL;
 }
 
+/* The CA gate's connection, opened on first use (and again after a failed open). */
+struct db *worker_gate_db(struct worker *w)
+{
+    if (!w->gate_db) {
+        char err[512];
+        if (!(w->gate_db = db_open(w->cfg->db_conninfo_worker, err, sizeof err)))
+            log_warn("CA gate: %s", err);
+    }
+    return w->gate_db;
+}
+
 /* Waits for work: until a notification, the next due job, or the poll interval. */
 static void worker_idle(struct worker *w)
 {
@@ -191,6 +202,7 @@ int main(int argc, char **argv)
         log_warn("metrics: the last counts could not be written");
     metrics_reset();
     heartbeat_stop(w.hb);
+    db_close(w.gate_db);
     db_close(w.db);
     wdns_free(&w);
     worker_cas_free(&w);

@@ -42,7 +42,7 @@ bool step_adopt_lost_order(struct step *s, struct acme_order *out)
     size_t n = 0;
     bool found = false;
     memset(out, 0, sizeof *out);
-    int slot = db_ca_gate_enter(s->w->db, s->ca->conf->name, s->ca->conf->max_inflight, false);
+    int slot = db_ca_gate_enter(worker_gate_db(s->w), s->ca->conf->name, s->ca->conf->max_inflight, false);
     enum acme_rc arc = acme_account_orders(s->ca->client, s->account_key, s->kid, STEP_ADOPT_MAX_LIST, &urls, &n,
                                            &s->res);
     /* Only fetches count against the limit: URLs other orders hold are skipped by a database
@@ -63,7 +63,7 @@ bool step_adopt_lost_order(struct step *s, struct acme_order *out)
             acme_order_free(&ao);
         }
     }
-    db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, false);
+    db_ca_gate_leave(s->w->gate_db, s->ca->conf->name, slot, false);
     for (size_t i = 0; i < n; i++)
         free(urls[i]);
     free(urls);

@@ -135,7 +135,7 @@ enum step_rc step_authorize(struct step *s)
     const char *type = step_order_str(s, "challenge");
     enum step_rc ret = STEP_RC_OK;
     bool failed = false;
-    int slot = db_ca_gate_enter(s->w->db, s->ca->conf->name, s->ca->conf->max_inflight, false);
+    int slot = db_ca_gate_enter(worker_gate_db(s->w), s->ca->conf->name, s->ca->conf->max_inflight, false);
     for (size_t i = 0; i < n && ret == STEP_RC_OK && !failed; i++) {
         enum acme_rc arc = acme_authz_get(s->ca->client, s->account_key, s->kid,
                                           authz_str(json_array_get(s->authzs, i), "url"), &az[i], &s->res);
@@ -156,7 +156,7 @@ enum step_rc step_authorize(struct step *s)
             failed = true;
         }
     }
-    db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, false);
+    db_ca_gate_leave(s->w->gate_db, s->ca->conf->name, slot, false);
     if (ret == STEP_RC_OK && !failed && strcmp(type, "http-01") == 0 && s->w->cfg->http01_webroot)
         ret = authz_webroot_write(s, az, fetched);
     if (ret == STEP_RC_OK && (ret = step_tx_begin(s)) == STEP_RC_OK) {
@@ -209,7 +209,7 @@ enum step_rc step_validate(struct step *s)
     char refused[400] = "";
     long retry_after = -1;
     enum step_rc ret = STEP_RC_OK;
-    int slot = db_ca_gate_enter(s->w->db, s->ca->conf->name, s->ca->conf->max_inflight, false);
+    int slot = db_ca_gate_enter(worker_gate_db(s->w), s->ca->conf->name, s->ca->conf->max_inflight, false);
     for (size_t i = 0; i < n && ret == STEP_RC_OK; i++) {
         json_t *a = json_array_get(s->authzs, i);
         if (strcmp(authz_str(a, "status"), "valid") == 0)
@@ -261,7 +261,7 @@ enum step_rc step_validate(struct step *s)
             break;
         }
     }
-    db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, false);
+    db_ca_gate_leave(s->w->gate_db, s->ca->conf->name, slot, false);
     /* Settled: one authorization failed, or every one is valid (before or by this poll). */
     bool settled = true;
     for (size_t i = 0; i < n && !failed; i++)

@@ -117,7 +117,7 @@ enum step_rc step_finalize(struct step *s)
     if (ret != STEP_RC_OK)
         return ret;
     struct acme_order ao = { 0 };
-    int slot = db_ca_gate_enter(s->w->db, s->ca->conf->name, s->ca->conf->max_inflight, false);
+    int slot = db_ca_gate_enter(worker_gate_db(s->w), s->ca->conf->name, s->ca->conf->max_inflight, false);
     enum acme_rc arc = acme_order_get(s->ca->client, s->account_key, s->kid, step_order_str(s, "acme_order_url"),
                                       &ao, &s->res);
     if (arc == ACME_OK && strcmp(ao.status, "ready") == 0) {
@@ -133,7 +133,7 @@ enum step_rc step_finalize(struct step *s)
         }
         free(der);
     }
-    db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, false);
+    db_ca_gate_leave(s->w->gate_db, s->ca->conf->name, slot, false);
     EVP_PKEY_free(key);
     if (ret != STEP_RC_OK) {
         /* problem already set */
@@ -251,14 +251,14 @@ enum step_rc step_download(struct step *s)
 {
     struct acme_order ao = { 0 };
     char *pem = NULL;
-    int slot = db_ca_gate_enter(s->w->db, s->ca->conf->name, s->ca->conf->max_inflight, false);
+    int slot = db_ca_gate_enter(worker_gate_db(s->w), s->ca->conf->name, s->ca->conf->max_inflight, false);
     enum acme_rc arc = acme_order_get(s->ca->client, s->account_key, s->kid, step_order_str(s, "acme_order_url"),
                                       &ao, &s->res);
     long retry_after = s->res.retry_after;
     if (arc == ACME_OK && strcmp(ao.status, "valid") == 0 && ao.certificate_url)
         arc = acme_cert_download_preferred(s->ca->client, s->account_key, s->kid, ao.certificate_url,
                                            s->ca->conf->preferred_chain, &pem, &s->res);
-    db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, false);
+    db_ca_gate_leave(s->w->gate_db, s->ca->conf->name, slot, false);
     enum step_rc ret;
     if (arc != ACME_OK) {
         ret = step_acme_failure(s, arc, "certificate");

@@ -60,9 +60,9 @@ enum step_rc step_new_order(struct step *s)
         oret = STEP_RC_RETRY;
     }
     if (arc == ACME_OK && oret == STEP_RC_OK) {
-        int slot = db_ca_gate_enter(s->w->db, s->ca->conf->name, s->ca->conf->max_inflight, exclusive);
+        int slot = db_ca_gate_enter(worker_gate_db(s->w), s->ca->conf->name, s->ca->conf->max_inflight, exclusive);
         arc = acme_order_new_opts(s->ca->client, s->account_key, s->kid, names, n, &opts.acme, &ao, &s->res);
-        db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, exclusive);
+        db_ca_gate_leave(s->w->gate_db, s->ca->conf->name, slot, exclusive);
     }
     step_order_opts_free(&opts);
     free(names);

@@ -114,9 +114,9 @@ static enum step_rc step_revoke_ask(struct step *s)
         s->problem = step_problem("internal", "the stored certificate cannot be read", false, NULL);
         return STEP_RC_FAIL;
     }
-    int slot = db_ca_gate_enter(s->w->db, s->ca->conf->name, s->ca->conf->max_inflight, false);
+    int slot = db_ca_gate_enter(worker_gate_db(s->w), s->ca->conf->name, s->ca->conf->max_inflight, false);
     enum acme_rc arc = acme_cert_revoke(s->ca->client, s->account_key, s->kid, der, len, (int)reason, &s->res);
-    db_ca_gate_leave(s->w->db, s->ca->conf->name, slot, false);
+    db_ca_gate_leave(s->w->gate_db, s->ca->conf->name, slot, false);
     free(der);
     if (arc == ACME_OK)
         return STEP_RC_OK;

@@ -23,6 +23,10 @@ struct dns_ctx;
 struct worker {
     struct config *cfg;
     struct db *db;
+    /* The CA gate's own connection (db_ca_gate_enter): it keeps a transaction open across
+     * a request to the CA, so its locks are transaction-level and PgBouncer's transaction
+     * pooling holds them; never the step's connection, whose transactions come and go. */
+    struct db *gate_db;
     struct seal_keyring keys; /* the master keys: [keys] master_key_file and previous ones */
     char id[80];
     struct worker_ca *cas;
@@ -35,6 +39,8 @@ struct worker {
 bool worker_webhook_run_one(struct worker *w);
 /* The delay before a delivery's next attempt after attempts failed ones (webhooks.c). */
 long worker_webhook_backoff_ms(long base_ms, int attempts);
+/* The CA gate's connection, opened on first use; NULL while the database cannot be reached. */
+struct db *worker_gate_db(struct worker *w);
 /* Claims and performs one due step; false when nothing was due. */
 bool worker_run_one(struct worker *w);
 /* The client for a configured CA, NULL if the name is not configured. */

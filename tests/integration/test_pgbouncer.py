@@ -2,8 +2,11 @@
 certmill-worker whose every connection goes through PgBouncer (pool_mode = transaction,
 SCRAM) take an order and issue it — the stack's own workers are stopped meanwhile, so
 nothing else can do the work. In transaction mode a client's statements land on any
-server connection, so nothing may rely on session state; the CA gate, which holds
-session advisory locks, is turned off for that worker (max_inflight = 0).
+server connection, so nothing may rely on session state. The worker keeps the stack's
+CA gate for [ca.local] (max_inflight = 4, exclusive newOrder): its locks belong to a
+transaction held open on the gate's own connection, which PgBouncer keeps on one server
+connection. The test watches pg_locks meanwhile and sees the gate's advisory locks
+held by the worker's role, through PgBouncer's server connections.
 
 The API is spoken to the FastCGI socket directly with libfcgi's cgi-fcgi, so no second
 nginx is needed; PgBouncer and certmill-fcgi listen on Unix sockets only."""
@@ -15,6 +18,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -46,7 +50,7 @@ def _own(path):
 
 
 def _config_through(stack_conf, socket_dir, passfiles, fcgi_sock):
-    """The stack's configuration with the api/worker conninfo through PgBouncer and the local CA ungated."""
+    """The stack's configuration with the api/worker conninfo through PgBouncer."""
     out, section = [], None
     for line in open(stack_conf).read().splitlines():
         m = re.match(r"\[(.+)\]\s*$", line.strip())
@@ -59,10 +63,6 @@ def _config_through(stack_conf, socket_dir, passfiles, fcgi_sock):
                     f" passfile={passfiles[role]} connect_timeout=5")
         elif section == "api" and key == "fcgi_listen":
             line = f"fcgi_listen = {fcgi_sock}"
-        elif section == "ca.local" and key == "max_inflight":
-            line = "max_inflight = 0"
-        elif section == "ca.local" and key == "exclusive_new_order":
-            line = "exclusive_new_order = no"
         out.append(line)
     return "\n".join(out) + "\n"
 
@@ -158,7 +158,18 @@ pidfile = {d}/pgbouncer.pid
     shutil.rmtree(d, ignore_errors=True)
 
 
-def test_fcgi_and_worker_through_pgbouncer_transaction_mode(stack, new_tenant, bouncer):
+def _watch_gate_locks(db, stop, seen):
+    """Samples pg_locks: how many CA gate locks (class 74053, 74100+) certmill_worker holds."""
+    cur = db.cursor()
+    while not stop.is_set():
+        cur.execute("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                    " WHERE l.locktype = 'advisory' AND l.granted AND a.usename = 'certmill_worker'"
+                    " AND (l.classid = 74053 OR l.classid BETWEEN 74100 AND 74199)")
+        seen.append(cur.fetchone()[0])
+        time.sleep(0.005)
+
+
+def test_fcgi_and_worker_through_pgbouncer_transaction_mode(stack, new_tenant, bouncer, db):
     d = bouncer["dir"]
     conf = os.path.join(d, "certmill.conf")
     fcgi_sock = os.path.join(d, "fcgi.sock")
@@ -191,6 +202,9 @@ def test_fcgi_and_worker_through_pgbouncer_transaction_mode(stack, new_tenant, b
         time.sleep(1)
         status, _, body = _fcgi(fcgi_sock, "GET", f"/v1/orders/{order['id']}", key)
         assert status == 200 and body["status"] == "queued", body
+        stop, seen = threading.Event(), []
+        watcher = threading.Thread(target=_watch_gate_locks, args=(db, stop, seen), daemon=True)
+        watcher.start()
         procs.append(subprocess.Popen(_as_service([os.path.join(bindir, "certmill-worker"), "--config", conf,
                                                    "--id", "pgbouncer-worker"]),
                                       stdout=logs["worker"], stderr=subprocess.STDOUT))
@@ -201,7 +215,12 @@ def test_fcgi_and_worker_through_pgbouncer_transaction_mode(stack, new_tenant, b
             if body["status"] in ("issued", "failed"):
                 break
             time.sleep(0.5)
+        stop.set()
+        watcher.join(timeout=10)
         assert body["status"] == "issued", (body, open(os.path.join(d, "worker.log")).read()[-3000:])
+        # the CA gate was held (in a transaction PgBouncer kept on one server connection) during requests:
+        # a slot lock and the shared or exclusive lock together
+        assert max(seen) >= 2, f"no gate lock seen in {len(seen)} samples"
         status, _, cert = _fcgi(fcgi_sock, "GET", f"/v1/certificates/{body['certificate_id']}", key)
         assert status == 200 and cert["domains"] == [name]
         assert cert["not_after"].endswith("Z")
