@@ -1,6 +1,8 @@
-/* ca — the ACME clients of the CAs this worker talks to, made on first use. */
+/* ca — the ACME clients of the CAs this worker talks to, made on first use, and the CA gate's connection. */
 #include "worker.h"
 #include "wmetrics.h"
+
+#include "base/log.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -34,4 +36,15 @@ void worker_cas_free(struct worker *w)
     free(w->cas);
     w->cas = NULL;
     w->n_cas = 0;
+}
+
+/* The CA gate's connection, opened on first use (and again after a failed open). */
+struct db *worker_gate_db(struct worker *w)
+{
+    if (!w->gate_db) {
+        char err[512];
+        if (!(w->gate_db = db_open(w->cfg->db_conninfo_worker, err, sizeof err)))
+            log_warn("CA gate: %s", err);
+    }
+    return w->gate_db;
 }

@@ -54,17 +54,6 @@ static struct db *worker_connect(const struct config *cfg)
     return NULL;
 }
 
-/* The CA gate's connection, opened on first use (and again after a failed open). */
-struct db *worker_gate_db(struct worker *w)
-{
-    if (!w->gate_db) {
-        char err[512];
-        if (!(w->gate_db = db_open(w->cfg->db_conninfo_worker, err, sizeof err)))
-            log_warn("CA gate: %s", err);
-    }
-    return w->gate_db;
-}
-
 /* Waits for work: until a notification, the next due job, or the poll interval. */
 static void worker_idle(struct worker *w)
 {
