@@ -166,6 +166,6 @@ enum db_rc db_tenant_eab_get(struct db *db, const char *tenant_id, const char *c
  */
 #define DB_CA_GATE_OPEN 1048576 /* the slot when max_inflight is 0: no gate, nothing to leave */
 int db_ca_gate_enter(struct db *db, const char *ca, int max_inflight, bool exclusive);
-void db_ca_gate_leave(struct db *db, const char *ca, int slot, bool exclusive);
+void db_ca_gate_leave(struct db *db, int slot);
 
 #endif

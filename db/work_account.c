@@ -142,10 +142,8 @@ int db_ca_gate_enter(struct db *db, const char *ca, int max_inflight, bool exclu
 }
 
 /* Releases the CA's gate taken by db_ca_gate_enter: the end of its transaction frees every lock. */
-void db_ca_gate_leave(struct db *db, const char *ca, int slot, bool exclusive)
+void db_ca_gate_leave(struct db *db, int slot)
 {
-    (void)ca;
-    (void)exclusive;
     if (!db || slot < 0 || slot == DB_CA_GATE_OPEN)
         return;
     db_rollback(db);

@@ -308,25 +308,42 @@ void fcgi_webhooks_rotate(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcg
     free(blob);
 }
 
+/*
+ * Reads the query of a delivery list: limit, cursor and an optional status (pending,
+ * succeeded or failed). False after answering the problem; on true the caller frees q.
+ */
+bool fcgi_wh_delivery_query(struct fcgi_req *req, struct fcgi_resp *resp, struct fcgi_query *q, struct fcgi_page *pg,
+                            const char **status)
+{
+    static const char *const allowed[] = { "limit", "cursor", "status", NULL };
+    if (!fcgi_query_parse(req->query, allowed, q, resp))
+        return false;
+    if (!fcgi_page_parse(q, pg, resp))
+        goto bad;
+    *status = fcgi_query_get(q, "status");
+    if (*status && strcmp(*status, "pending") != 0 && strcmp(*status, "succeeded") != 0 &&
+        strcmp(*status, "failed") != 0) {
+        fcgi_resp_problem(resp, FCGI_PROB_INVALID_FIELD, "status", "status must be pending, succeeded or failed");
+        goto bad;
+    }
+    return true;
+bad:
+    fcgi_query_free(q);
+    return false;
+}
+
 /* Lists a webhook's deliveries, newest first, optionally of one status. */
 void fcgi_webhook_deliveries_list(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp)
 {
-    static const char *const allowed[] = { "limit", "cursor", "status", NULL };
     struct fcgi_query q;
     struct fcgi_page pg;
     if (!fcgi_text_is_id(req->params[0])) {
         fcgi_wh_not_found(resp);
         return;
     }
-    if (!fcgi_query_parse(req->query, allowed, &q, resp))
+    const char *status;
+    if (!fcgi_wh_delivery_query(req, resp, &q, &pg, &status))
         return;
-    if (!fcgi_page_parse(&q, &pg, resp))
-        goto out;
-    const char *status = fcgi_query_get(&q, "status");
-    if (status && strcmp(status, "pending") != 0 && strcmp(status, "succeeded") != 0 && strcmp(status, "failed") != 0) {
-        fcgi_resp_problem(resp, FCGI_PROB_INVALID_FIELD, "status", "status must be pending, succeeded or failed");
-        goto out;
-    }
     struct db *db = fcgi_ctx_db_or_503(ctx, resp);
     if (!db)
         goto out;

@@ -7,6 +7,8 @@
 #define CM_FCGI_WEBHOOKS_H
 
 #include "app.h"
+#include "paging.h"
+#include "query.h"
 #include "request.h"
 #include "response.h"
 
@@ -20,6 +22,9 @@ void fcgi_webhooks_update(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcg
 void fcgi_webhooks_delete(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp);
 void fcgi_webhooks_rotate(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp);
 void fcgi_webhook_deliveries_list(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp);
+/* The query of a delivery list (limit, cursor, status); false after answering the problem, else the caller frees q. */
+bool fcgi_wh_delivery_query(struct fcgi_req *req, struct fcgi_resp *resp, struct fcgi_query *q, struct fcgi_page *pg,
+                            const char **status);
 void fcgi_webhook_delivery_retry(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *resp);
 
 #endif

@@ -100,7 +100,7 @@ static int account_key_change(struct account_roll *r, EVP_PKEY *from, EVP_PKEY *
 {
     int slot = db_ca_gate_enter(r->db, r->ca->name, r->ca->max_inflight, false);
     enum acme_rc arc = acme_key_change(r->client, from, r->url, to, &r->res);
-    db_ca_gate_leave(r->db, r->ca->name, slot, false);
+    db_ca_gate_leave(r->db, slot);
     if (arc == ACME_OK)
         return ACCOUNT_CMD_OK;
     fprintf(stderr, "certmill: account rollover: the CA refused the key change: %s%s%s\n", r->res.error,
@@ -210,7 +210,7 @@ int account_cmd_deactivate(const struct config *cfg, struct db *db, const char *
     }
     int slot = db_ca_gate_enter(db, r.ca->name, r.ca->max_inflight, false);
     enum acme_rc arc = acme_account_deactivate(r.client, r.old_key, r.url, &r.res);
-    db_ca_gate_leave(db, r.ca->name, slot, false);
+    db_ca_gate_leave(db, slot);
     if (arc != ACME_OK) {
         fprintf(stderr, "certmill: account deactivate: %s refused: %s%s%s\n", r.ca->name, r.res.error,
                 r.res.problem.detail ? " — " : "", r.res.problem.detail ? r.res.problem.detail : "");

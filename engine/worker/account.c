@@ -130,7 +130,7 @@ enum step_rc step_account(struct step *s)
             s->eab_from = teab.kid ? "tenant" : eab.kid ? "server" : NULL;
             arc = acme_account_new_eab(s->ca->client, s->account_key, cc->contact, eab.kid ? &eab : NULL, &url,
                                        &s->res);
-            db_ca_gate_leave(s->w->gate_db, s->ca->conf->name, slot, false);
+            db_ca_gate_leave(s->w->gate_db, slot);
         }
         if (arc != ACME_OK) {
             ret = step_acme_failure(s, arc, "newAccount");

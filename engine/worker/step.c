@@ -428,9 +428,9 @@ static void step_metrics(const struct step *s, bool revoke, const struct timespe
     wmetrics_step(kind, outcome, secs);
 }
 
-/* A job of kind 'noop' (only make bench inserts them, sql/019_chains.sql): the outcome transaction of a step
- * that did nothing, so the queue's own cost (claim, fence check, delete, commit) can be measured. */
-static void step_noop_run(struct step *s)
+/* (fenced) Removes a job with nothing left to do: a revocation already settled, or a 'noop' job (only make
+ * bench inserts them, sql/019_chains.sql, to measure the queue's own cost: claim, fence check, delete, commit). */
+void step_job_drop(struct step *s)
 {
     if (step_tx_begin(s) != STEP_RC_OK)
         return;
@@ -459,7 +459,7 @@ bool worker_run_one(struct worker *w)
     if (revoke)
         step_revoke_run(&s);
     else if (strcmp(s.job.kind, "noop") == 0)
-        step_noop_run(&s);
+        step_job_drop(&s);
     else
         step_order_run(&s);
     step_metrics(&s, revoke, &t0);

@@ -58,6 +58,8 @@ enum step_rc step_tx_finish_as(struct step *s, enum order_step next, enum order_
 enum step_rc step_tx_fail(struct step *s);
 /* Rolls back an open transaction of the step after a failure. */
 enum step_rc step_tx_abort(struct step *s, enum db_rc rc);
+/* (fenced) Removes a job with nothing left to do and commits. */
+void step_job_drop(struct step *s);
 
 /* Builds the order's problem: code, detail, retryable; the CA's own problem is attached when present. */
 json_t *step_problem(const char *code, const char *detail, bool retryable, const struct acme_problem *ca);

@@ -63,7 +63,7 @@ bool step_adopt_lost_order(struct step *s, struct acme_order *out)
             acme_order_free(&ao);
         }
     }
-    db_ca_gate_leave(s->w->gate_db, s->ca->conf->name, slot, false);
+    db_ca_gate_leave(s->w->gate_db, slot);
     for (size_t i = 0; i < n; i++)
         free(urls[i]);
     free(urls);

@@ -83,7 +83,7 @@ void step_ari_fetch(struct step *s, const char *cert_id, const char *ari_cert_id
     acme_result_init(&res);
     int slot = db_ca_gate_enter(worker_gate_db(s->w), s->ca->conf->name, s->ca->conf->max_inflight, false);
     enum acme_rc arc = acme_ari_get(s->ca->client, ari_cert_id, &a, &res);
-    db_ca_gate_leave(s->w->gate_db, s->ca->conf->name, slot, false);
+    db_ca_gate_leave(s->w->gate_db, slot);
     time_t now = time(NULL), at = 0;
     struct db_cert_ari u = { .cert_id = cert_id };
     char t1[32], t2[32], t3[32], safe[300];

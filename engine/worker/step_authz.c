@@ -156,7 +156,7 @@ enum step_rc step_authorize(struct step *s)
             failed = true;
         }
     }
-    db_ca_gate_leave(s->w->gate_db, s->ca->conf->name, slot, false);
+    db_ca_gate_leave(s->w->gate_db, slot);
     if (ret == STEP_RC_OK && !failed && strcmp(type, "http-01") == 0 && s->w->cfg->http01_webroot)
         ret = authz_webroot_write(s, az, fetched);
     if (ret == STEP_RC_OK && (ret = step_tx_begin(s)) == STEP_RC_OK) {
@@ -261,7 +261,7 @@ enum step_rc step_validate(struct step *s)
             break;
         }
     }
-    db_ca_gate_leave(s->w->gate_db, s->ca->conf->name, slot, false);
+    db_ca_gate_leave(s->w->gate_db, slot);
     /* Settled: one authorization failed, or every one is valid (before or by this poll). */
     bool settled = true;
     for (size_t i = 0; i < n && !failed; i++)

@@ -133,7 +133,7 @@ enum step_rc step_finalize(struct step *s)
         }
         free(der);
     }
-    db_ca_gate_leave(s->w->gate_db, s->ca->conf->name, slot, false);
+    db_ca_gate_leave(s->w->gate_db, slot);
     EVP_PKEY_free(key);
     if (ret != STEP_RC_OK) {
         /* problem already set */
@@ -258,7 +258,7 @@ enum step_rc step_download(struct step *s)
     if (arc == ACME_OK && strcmp(ao.status, "valid") == 0 && ao.certificate_url)
         arc = acme_cert_download_preferred(s->ca->client, s->account_key, s->kid, ao.certificate_url,
                                            s->ca->conf->preferred_chain, &pem, &s->res);
-    db_ca_gate_leave(s->w->gate_db, s->ca->conf->name, slot, false);
+    db_ca_gate_leave(s->w->gate_db, slot);
     enum step_rc ret;
     if (arc != ACME_OK) {
         ret = step_acme_failure(s, arc, "certificate");

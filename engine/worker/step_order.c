@@ -62,7 +62,7 @@ enum step_rc step_new_order(struct step *s)
     if (arc == ACME_OK && oret == STEP_RC_OK) {
         int slot = db_ca_gate_enter(worker_gate_db(s->w), s->ca->conf->name, s->ca->conf->max_inflight, exclusive);
         arc = acme_order_new_opts(s->ca->client, s->account_key, s->kid, names, n, &opts.acme, &ao, &s->res);
-        db_ca_gate_leave(s->w->gate_db, s->ca->conf->name, slot, exclusive);
+        db_ca_gate_leave(s->w->gate_db, slot);
     }
     step_order_opts_free(&opts);
     free(names);

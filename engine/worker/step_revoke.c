@@ -46,18 +46,6 @@ static void step_revoke_done(struct step *s)
     log_info("certificate %s: revoked at %s", s->job.certificate_id, s->ca ? s->ca->conf->name : "?");
 }
 
-/* (fenced) Removes a job with nothing left to do (no request pending, or revoked already). */
-static void step_revoke_drop(struct step *s)
-{
-    if (step_tx_begin(s) != STEP_RC_OK)
-        return;
-    enum db_rc rc = db_job_delete(s->w->db, &s->job);
-    if (rc == DB_OK)
-        rc = db_commit(s->w->db);
-    if (rc != DB_OK)
-        step_tx_abort(s, rc);
-}
-
 /* (fenced) A permanent refusal: the request is cleared, the status stays, the problem is kept and logged. */
 static void step_revoke_refused(struct step *s)
 {
@@ -116,7 +104,7 @@ static enum step_rc step_revoke_ask(struct step *s)
     }
     int slot = db_ca_gate_enter(worker_gate_db(s->w), s->ca->conf->name, s->ca->conf->max_inflight, false);
     enum acme_rc arc = acme_cert_revoke(s->ca->client, s->account_key, s->kid, der, len, (int)reason, &s->res);
-    db_ca_gate_leave(s->w->gate_db, s->ca->conf->name, slot, false);
+    db_ca_gate_leave(s->w->gate_db, slot);
     free(der);
     if (arc == ACME_OK)
         return STEP_RC_OK;
@@ -145,7 +133,7 @@ void step_revoke_run(struct step *s)
     }
     const char *status = step_cert_str(s, "status");
     if (!json_is_true(json_object_get(s->cert, "revoke_requested")) || (status && strcmp(status, "revoked") == 0)) {
-        step_revoke_drop(s);
+        step_job_drop(s);
         return;
     }
     s->tenant_id = step_cert_str(s, "tenant_id");
