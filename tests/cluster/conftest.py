@@ -133,6 +133,20 @@ def describe(ids):
         return str(e)
 
 
+def problems(ids):
+    """For an assertion message: the code and detail of each order of ids that failed."""
+    try:
+        conn = db_connect()
+        cur = conn.cursor()
+        cur.execute("SELECT id, problem->>'code', problem->>'detail' FROM orders"
+                    " WHERE id = ANY(%s) AND status = 'failed' LIMIT 5", (list(ids),))
+        rows = cur.fetchall()
+        conn.close()
+        return rows
+    except psycopg2.Error as e:
+        return str(e)
+
+
 def openssl_verify(cert):
     """`openssl verify` of the leaf, the chain untrusted, against Pebble's root."""
     with tempfile.TemporaryDirectory() as d:
