@@ -40,10 +40,10 @@ enum db_rc db_api_cert_list(struct db *db, const char *tenant_id, const struct d
     "   AND o.tenant_id = c.tenant_id AND o.customer_ref = $7))"                                          \
     " AND ($8::timestamptz IS NULL OR c.not_after < $8::timestamptz)"                                    \
     " ORDER BY c.created_at DESC, c.id DESC LIMIT $6::integer"
-    static const char sql[] = DB_API_CERT_LIST("certificates c");
+    static const char sql[] = DB_CUSTOM_PLAN DB_API_CERT_LIST("certificates c");
     /* ?domain=: the name's few certificates from the GIN index first (see db_api_order_list). */
     static const char sql_domain[] =
-        "WITH m AS MATERIALIZED (SELECT * FROM certificates WHERE tenant_id = $1 AND domains @> ARRAY[$3::text]) "
+        DB_CUSTOM_PLAN "WITH m AS MATERIALIZED (SELECT * FROM certificates WHERE tenant_id = $1 AND domains @> ARRAY[$3::text]) "
         DB_API_CERT_LIST("m c");
 #undef DB_API_CERT_LIST
     char cursor[32], limit[16];

@@ -22,6 +22,13 @@ enum db_rc {
 
 struct db;
 
+/*
+ * Whether connections opened from now on prepare their statements (parsed and planned
+ * once per connection, not per call). On by default; off behind a pooler that cannot
+ * follow prepared statements (PgBouncer in transaction mode before 1.21).
+ */
+void db_set_prepared(bool on);
+
 /* Connects; NULL with the reason in err (the conninfo's password is never printed). */
 struct db *db_open(const char *conninfo, char *err, size_t errlen);
 void db_close(struct db *db);

@@ -32,8 +32,6 @@ enum db_rc db_renew_claim(struct db *db, json_t **row);
  */
 enum db_rc db_renew_mark(struct db *db, const char *cert_id, long long renew_at, const char *status,
                          bool expiring_event);
-/* Milliseconds until the next certificate falls due (0: one is due; -1: none renews). */
-enum db_rc db_renew_next_due(struct db *db, long *ms);
 
 /*
  * (tx) The certificate whose renewal order this is, locked: *row = {id, auto_renew,

@@ -69,23 +69,6 @@ enum db_rc db_renew_mark(struct db *db, const char *cert_id, long long renew_at,
                       4, p, NULL, NULL, true);
 }
 
-/* min(renew_at) through the partial index. */
-enum db_rc db_renew_next_due(struct db *db, long *ms)
-{
-    char *v = NULL;
-    enum db_rc rc = db_query_text(db,
-                                  "SELECT ceil(extract(epoch FROM (min(renew_at) - now())) * 1000)::bigint"
-                                  " FROM certificates WHERE renew_at IS NOT NULL",
-                                  0, NULL, NULL, NULL, &v);
-    *ms = -1;
-    if (rc == DB_OK && v && *v) {
-        long n = strtol(v, NULL, 10);
-        *ms = n < 0 ? 0 : n;
-    }
-    free(v);
-    return rc == DB_NOTFOUND ? DB_OK : rc;
-}
-
 /* Locks the certificate a failed renewal order was made for. */
 enum db_rc db_renew_failed_load(struct db *db, const char *order_id, json_t **row)
 {

@@ -72,6 +72,29 @@ static bool db_ca_lock_sql(struct db *db, const char *sql, const char *key, int 
     return v;
 }
 
+/*
+ * Tries slot n of the CA's gate and, when it is free, the read/write lock with it in the
+ * same statement (one round trip when the CA is not busy): true when the slot was taken,
+ * *rw when the read/write lock was too.
+ */
+static bool db_ca_gate_try(struct db *db, const char *key, int n, bool exclusive, bool *rw, enum db_rc *rc)
+{
+    static const char shared_sql[] =
+        "SELECT got, got AND pg_try_advisory_xact_lock_shared(74053, $1::int) AS rw"
+        " FROM (SELECT pg_try_advisory_xact_lock(74100 + $2::int, $1::int) AS got) s";
+    static const char exclusive_sql[] =
+        "SELECT got, got AND pg_try_advisory_xact_lock(74053, $1::int) AS rw"
+        " FROM (SELECT pg_try_advisory_xact_lock(74100 + $2::int, $1::int) AS got) s";
+    char ns[16];
+    snprintf(ns, sizeof ns, "%d", n);
+    const char *p[] = { key, ns };
+    PGresult *res = db_exec(db, exclusive ? exclusive_sql : shared_sql, 2, p, NULL, NULL, rc);
+    bool got = res && PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    *rw = got && PQgetvalue(res, 0, 1)[0] == 't';
+    PQclear(res);
+    return got;
+}
+
 /* The longest wait for a CA gate lock (far above max_inflight requests of timeout_ms each). */
 #define DB_CA_GATE_WAIT "300s"
 
@@ -116,8 +139,9 @@ int db_ca_gate_enter(struct db *db, const char *ca, int max_inflight, bool exclu
     db_ca_gate_key(ca, key, sizeof key);
     enum db_rc rc = DB_OK;
     int slot = -1;
+    bool rw = false;
     for (int i = 0; i < max_inflight && slot < 0 && rc == DB_OK; i++)
-        if (db_ca_lock_sql(db, "SELECT pg_try_advisory_xact_lock(74100 + $2::int, $1::int)", key, i, &rc))
+        if (db_ca_gate_try(db, key, i, exclusive, &rw, &rc))
             slot = i;
     if (slot < 0 && rc == DB_OK) {
         /* Every slot busy: queue on one of them (spread by the process id). */
@@ -125,7 +149,7 @@ int db_ca_gate_enter(struct db *db, const char *ca, int max_inflight, bool exclu
         db_ca_lock_wait(db, "SELECT pg_try_advisory_xact_lock(74100 + $2::int, $1::int)",
                         "SELECT pg_advisory_xact_lock(74100 + $2::int, $1::int) IS NULL", key, slot, &rc);
     }
-    if (rc == DB_OK) {
+    if (rc == DB_OK && !rw) {
         if (exclusive)
             db_ca_lock_wait(db, "SELECT pg_try_advisory_xact_lock(74053, $1::int) OR $2::int < 0",
                             "SELECT pg_advisory_xact_lock(74053, $1::int) IS NULL OR $2::int < 0", key, 0, &rc);

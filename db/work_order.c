@@ -12,15 +12,26 @@
 enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **order, json_t **authzs,
                               struct db_order_blobs *blobs)
 {
+    static const char sql[] =
+        "SELECT o.id, o.tenant_id, o.status, o.step, o.domains, o.challenge, o.key_type, o.ca, o.customer_ref,"
+        " o.acme_order_url, o.finalize_url, o.cert_url, o.certificate_id, o.dns_provider_id, o.allow_partial,"
+        " extract(epoch FROM now() - o.step_since)::int AS step_age_s, o.failover_cas,"
+        " o.new_order_sent_at IS NOT NULL AS new_order_sent,"
+        " (SELECT coalesce(json_agg(x ORDER BY x.id), '[]') FROM"
+        "  (SELECT a.id, a.url, a.domain, a.wildcard, a.status, a.challenge_type, a.challenge_url, a.token,"
+        "   a.key_authorization, a.responded_at IS NOT NULL AS responded, a.record_name, a.record_value,"
+        "   a.record_target, a.record_zone, a.published_at IS NOT NULL AS published,"
+        "   a.propagated_at IS NOT NULL AS propagated, a.cleaned_at IS NOT NULL AS cleaned,"
+        "   greatest(0, ceil(extract(epoch FROM a.poll_after - now()) * 1000))::bigint AS poll_wait_ms"
+        "   FROM authorizations a WHERE a.order_id = o.id) x) AS authzs,"
+        " o.key_sealed, o.csr_der, ac.id AS account_id, ac.key_sealed AS account_sealed, ac.url AS account_url"
+        " FROM orders o LEFT JOIN acme_accounts ac ON ac.tenant_id = o.tenant_id AND ac.ca = o.ca"
+        " WHERE o.id = $1";
     const char *p[] = { order_id };
     enum db_rc rc;
-    PGresult *res = db_exec(db,
-                            "SELECT id, tenant_id, status, step, domains, challenge, key_type, ca, customer_ref,"
-                            " acme_order_url, finalize_url, cert_url, certificate_id, dns_provider_id, allow_partial,"
-                            " extract(epoch FROM now() - step_since)::int AS step_age_s, failover_cas,"
-                            " new_order_sent_at IS NOT NULL AS new_order_sent, key_sealed, csr_der"
-                            " FROM orders WHERE id = $1",
-                            1, p, NULL, NULL, &rc);
+    memset(blobs, 0, sizeof *blobs);
+    *order = *authzs = NULL;
+    PGresult *res = db_exec(db, sql, 1, p, NULL, NULL, &rc);
     if (!res)
         return rc;
     if (PQntuples(res) == 0) {
@@ -28,27 +39,36 @@ enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **orde
         return DB_NOTFOUND;
     }
     *order = db_row_json(res, 0);
-    memset(blobs, 0, sizeof *blobs);
+    *authzs = json_incref(json_object_get(*order, "authzs"));
+    /* What is not the order's own goes out of its row. */
+    static const char *const extra[] = { "authzs", "account_id", "account_url", NULL };
+    for (const char *const *k = extra; *k; k++)
+        json_object_del(*order, *k);
+    if (!json_is_array(*authzs)) {
+        json_decref(*authzs);
+        *authzs = json_array();
+    }
     db_get_bytea(res, 0, PQfnumber(res, "key_sealed"), &blobs->key_sealed, &blobs->key_len);
     db_get_bytea(res, 0, PQfnumber(res, "csr_der"), &blobs->csr_der, &blobs->csr_len);
-    PQclear(res);
-    rc = db_query_rows(db,
-                       "SELECT id, url, domain, wildcard, status, challenge_type, challenge_url, token,"
-                       " key_authorization, responded_at IS NOT NULL AS responded, record_name, record_value,"
-                       " record_target, record_zone, published_at IS NOT NULL AS published,"
-                       " propagated_at IS NOT NULL AS propagated, cleaned_at IS NOT NULL AS cleaned,"
-                       " greatest(0, ceil(extract(epoch FROM poll_after - now()) * 1000))::bigint AS poll_wait_ms"
-                       " FROM authorizations WHERE order_id = $1 ORDER BY id",
-                       1, p, NULL, NULL, authzs);
-    if (rc != DB_OK) {
-        json_decref(*order);
-        free(blobs->key_sealed);
-        free(blobs->csr_der);
-        memset(blobs, 0, sizeof *blobs);
-        *order = NULL;
-        return rc;
+    int acol = PQfnumber(res, "account_id");
+    if (!PQgetisnull(res, 0, acol) &&
+        db_get_bytea(res, 0, PQfnumber(res, "account_sealed"), &blobs->account_sealed, &blobs->account_len)) {
+        blobs->account_id = strtoll(PQgetvalue(res, 0, acol), NULL, 10);
+        int ucol = PQfnumber(res, "account_url");
+        blobs->account_url = PQgetisnull(res, 0, ucol) ? NULL : xstrdup(PQgetvalue(res, 0, ucol));
     }
+    PQclear(res);
     return DB_OK;
+}
+
+/* Frees what db_work_order_load put in blobs. */
+void db_order_blobs_free(struct db_order_blobs *blobs)
+{
+    free(blobs->key_sealed);
+    free(blobs->csr_der);
+    free(blobs->account_sealed);
+    free(blobs->account_url);
+    memset(blobs, 0, sizeof *blobs);
 }
 
 /* Moves the order along; problem NULL clears it. */

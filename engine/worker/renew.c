@@ -141,15 +141,6 @@ int renew_pass(struct worker *w, int max)
     return n;
 }
 
-/* The wait until the next renewal falls due. */
-long renew_next_due_ms(struct worker *w)
-{
-    long ms = -1;
-    if (db_renew_next_due(w->db, &ms) != DB_OK)
-        return -1;
-    return ms;
-}
-
 /* Sets the backoff of the certificate a failed renewal order was made for. */
 enum db_rc renew_order_failed(struct step *s)
 {

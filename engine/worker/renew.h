@@ -10,8 +10,6 @@
 
 /* Claims and handles up to max due certificates, one transaction each; returns how many it handled. */
 int renew_pass(struct worker *w, int max);
-/* Milliseconds until the next certificate falls due; -1 when none renews (or the database failed). */
-long renew_next_due_ms(struct worker *w);
 /*
  * (tx of the order's failure) When the order renews a certificate, that certificate's next
  * renewal backs off (1 min, 10 min, 100 min, then daily, with jitter).

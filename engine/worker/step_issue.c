@@ -64,7 +64,7 @@ static enum step_rc step_cert_key(struct step *s, EVP_PKEY **key)
     if ((ret = step_tx_begin(s)) == STEP_RC_OK) {
         enum db_rc rc = db_work_order_key(s->w->db, s->order_id, sealed, slen);
         if (rc == DB_OK)
-            rc = db_commit(s->w->db);
+            rc = step_tx_commit(s);
         if (rc != DB_OK)
             ret = step_tx_abort(s, rc);
     }

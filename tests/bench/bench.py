@@ -911,7 +911,6 @@ def scale_run(figs, env, cm):
 
     claim = renew_sql("enum db_rc db_renew_claim")
     mark = renew_sql("enum db_rc db_renew_mark")
-    next_due = renew_sql("enum db_rc db_renew_next_due")
     mark = mark.replace("$1", "%(id)s").replace("$2", "%(at)s").replace("$3", "%(st)s").replace("$4", "%(ev)s")
 
     def timed(fn):
@@ -939,8 +938,6 @@ def scale_run(figs, env, cm):
                     break
                 c.execute(mark, {"id": r[0], "at": None, "st": "expired", "ev": False})
                 n += 1
-            c.execute(next_due)
-            c.fetchall()
             c.execute("ROLLBACK")
         if n != due:
             raise ScenarioError("scheduler pass found %d due certificates, not %d" % (n, due))
@@ -953,22 +950,15 @@ def scale_run(figs, env, cm):
             t = time.perf_counter()
             c.execute(claim)
             found = c.fetchall()
-            c.execute(next_due)
-            c.fetchall()
             ms = (time.perf_counter() - t) * 1000
             c.execute("ROLLBACK")
         if found:
             raise ScenarioError("a certificate was due in the empty pass")
         return ms
 
-    def one_next_due():
-        with cm.db.cursor() as c:
-            c.execute(next_due)
-            c.fetchall()
     reps = max(RUNS, 5)
     for _ in range(reps):
         figs.add("renew.claim_one_ms", timed(one_claim), "ms")
-        figs.add("renew.next_due_ms", timed(one_next_due), "ms")
         figs.add("renew.pass_%d_due_ms" % due, timed(one_pass), "ms")
         figs.add("renew.pass_none_due_ms", one_pass_none(), "ms")
     lists = {

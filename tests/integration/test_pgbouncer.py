@@ -64,6 +64,9 @@ def _config_through(stack_conf, socket_dir, passfiles, fcgi_sock):
         elif section == "api" and key == "fcgi_listen":
             line = f"fcgi_listen = {fcgi_sock}"
         out.append(line)
+        if m and section == "database":
+            # PgBouncer 1.18 (Debian 12) in transaction mode cannot follow named statements.
+            out.append("prepared_statements = no")
     return "\n".join(out) + "\n"
 
 
