@@ -221,15 +221,17 @@ PGresult *db_exec(struct db *db, const char *sql, int n, const char *const *para
         bool lost = db_server_lost(db->conn, state);
         if (lost)
             db->down = true;
-        char first[160], msg[300];
+        /* Copied out: the SQLSTATE and the message live in res, which goes before they are logged. */
+        char first[160], msg[300], code[8];
         log_safe(first, sizeof first, sql);
         log_safe(msg, sizeof msg, PQresultErrorMessage(res));
+        snprintf(code, sizeof code, "%s", state ? state : "-");
         PQclear(res);
         if (lost && attempt == 0 && !db->in_tx && db_retry_safe(sql)) {
-            log_warn("database: %s (sqlstate %s): reconnecting to retry a read", msg, state ? state : "-");
+            log_warn("database: %s (sqlstate %s): reconnecting to retry a read", msg, code);
             continue;
         }
-        log_error("database: %s (sqlstate %s) in: %s", msg, state ? state : "-", first);
+        log_error("database: %s (sqlstate %s) in: %s", msg, code, first);
         return NULL;
     }
 }

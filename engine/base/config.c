@@ -20,7 +20,7 @@ static const char *const config_keys_database[] = { "conninfo", "conninfo_api", 
 static const char *const config_keys_keys[] = { "master_key_file", "previous_master_key_files", NULL };
 static const char *const config_keys_api[] = { "fcgi_listen", "default_ca", "max_body", "max_names",
                                                "rate_limit", "rate_burst", "max_active_orders",
-                                               "max_certificates", NULL };
+                                               "max_certificates", "key_cache_ms", NULL };
 static const char *const config_keys_worker[] = { "poll_interval_ms", "lease_seconds", NULL };
 static const char *const config_keys_log[] = { "level", "format", NULL };
 static const char *const config_keys_dns[] = { "resolvers",     "port", "timeout_ms", "propagation_timeout_s",
@@ -367,6 +367,9 @@ static bool config_from_ini(const struct ini *ini, struct config *cfg, char *err
     if (!config_int(ini, "api", "max_names", 1, 100, 100, &n, err, errlen))
         return false;
     cfg->max_names = (int)n;
+    if (!config_int(ini, "api", "key_cache_ms", 0, 60000, 2000, &n, err, errlen))
+        return false;
+    cfg->key_cache_ms = n;
     if (!config_api_limits(ini, cfg, err, errlen))
         return false;
     if (!config_int(ini, "worker", "poll_interval_ms", 10, 600000, 1000, &n, err, errlen))

@@ -43,6 +43,7 @@ struct config {
     char *default_ca;
     size_t max_body;      /* bytes of a request body */
     int max_names;        /* names per order */
+    long key_cache_ms;    /* how long a front keeps an API key it looked up (fcgi/auth_cache.h); 0: never */
     /* Abuse limits per tenant (rate_limit, rate_burst, max_*); a tenant's own override wins. */
     struct rate_rule api_rate; /* requests; per_s 0: none */
     long max_active_orders;    /* orders not final; -1: none */

@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/notify.h"
 #include "base/xalloc.h"
+#include "crypto/cert.h"
 #include "db.h"
 #include "db_metrics.h"
 #include "db_work.h"
@@ -199,6 +200,7 @@ int main(int argc, char **argv)
     wdns_free(&w);
     worker_cas_free(&w);
     keycache_clear(&w.accounts);
+    cert_chain_forget();
     seal_keyring_clear(&w.keys);
     config_free(w.cfg);
     curl_global_cleanup();

@@ -169,7 +169,7 @@ static enum step_rc step_cert_expected_key(struct step *s, EVP_PKEY **key)
 static bool step_cert_check(struct step *s, const struct cert_info *ci, EVP_PKEY *key)
 {
     json_t *domains = json_object_get(s->order, "domains");
-    if (!cert_matches_key(ci->leaf_pem, key) || ci->n_names != json_array_size(domains))
+    if (!cert_info_matches_key(ci, key) || ci->n_names != json_array_size(domains))
         return false;
     for (size_t i = 0; i < json_array_size(domains); i++) {
         const char *want = json_string_value(json_array_get(domains, i));
@@ -219,7 +219,7 @@ static enum step_rc step_cert_store(struct step *s, const struct cert_info *ci)
     if (ret != STEP_RC_OK)
         return ret;
     char *cert_id = NULL;
-    char *ari_id = acme_ari_cert_id(ci->leaf_pem, strlen(ci->leaf_pem)); /* NULL without AKI */
+    char *ari_id = acme_ari_cert_id_x509(ci->leaf); /* NULL without AKI */
     enum db_rc rc = db_work_cert_store(s->w->db, &c, &cert_id);
     if (rc == DB_OK && ari_id)
         rc = db_work_cert_ari_id(s->w->db, cert_id, ari_id);
