@@ -115,10 +115,10 @@ enum step_rc step_account(struct step *s)
     unsigned char *pem = NULL;
     size_t pemlen = 0;
     if (ret == STEP_RC_OK) {
-        s->account_key = keycache_get(&s->w->accounts, aad, sealed, slen);
+        s->account_key = keycache_get(&s->w->decoded_keys, aad, sealed, slen);
         if (!s->account_key && seal_decrypt_legacy(&s->w->keys, sealed, slen, aad, legacy, &pem, &pemlen)) {
             s->account_key = key_from_pem((const char *)pem, pemlen);
-            keycache_put(&s->w->accounts, aad, sealed, slen, s->account_key);
+            keycache_put(&s->w->decoded_keys, aad, sealed, slen, s->account_key);
         }
         if (pem)
             xfree_secret(pem, pemlen);

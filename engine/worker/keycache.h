@@ -1,7 +1,8 @@
 /*
- * keycache — account keys a worker has already decoded, found by their sealed form.
- * OpenSSL 3 spends about a millisecond decoding a PEM key, and every step of an order
- * signs with its account's key: the worker decodes each account key once.
+ * keycache — keys a worker has already decoded, found by their sealed form. OpenSSL 3
+ * spends about a millisecond decoding a PEM key, every step of an order signs with its
+ * account's key, and the download checks the certificate against the key finalize used:
+ * the worker decodes each account key once, and a certificate key it made not at all.
  */
 #ifndef CM_WORKER_KEYCACHE_H
 #define CM_WORKER_KEYCACHE_H
@@ -11,7 +12,7 @@
 #include <stddef.h>
 
 /* Keys kept; past this the least recently used goes. */
-#define KEYCACHE_SLOTS 64
+#define KEYCACHE_SLOTS 128
 
 struct keycache_slot {
     unsigned char id[32]; /* SHA-256 of associated data and sealed key: a rotation or rollover is a new id */

@@ -199,7 +199,7 @@ int main(int argc, char **argv)
     db_close(w.db);
     wdns_free(&w);
     worker_cas_free(&w);
-    keycache_clear(&w.accounts);
+    keycache_clear(&w.decoded_keys);
     cert_chain_forget();
     seal_keyring_clear(&w.keys);
     config_free(w.cfg);

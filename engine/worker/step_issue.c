@@ -32,8 +32,13 @@ static enum step_rc step_cert_key(struct step *s, EVP_PKEY **key)
         size_t pemlen = 0;
         /* Keys sealed before the AAD named the tenant: "order-key:<order id>". */
         char *legacy = xasprintf("order-key:%s", s->order_id);
-        if (seal_decrypt_legacy(&s->w->keys, s->blobs.key_sealed, s->blobs.key_len, aad, legacy, &pem, &pemlen))
+        /* Made or read by this worker at finalize: download checks the certificate against it. */
+        *key = keycache_get(&s->w->decoded_keys, aad, s->blobs.key_sealed, s->blobs.key_len);
+        if (!*key &&
+            seal_decrypt_legacy(&s->w->keys, s->blobs.key_sealed, s->blobs.key_len, aad, legacy, &pem, &pemlen)) {
             *key = key_from_pem((const char *)pem, pemlen);
+            keycache_put(&s->w->decoded_keys, aad, s->blobs.key_sealed, s->blobs.key_len, *key);
+        }
         free(legacy);
         if (pem)
             xfree_secret(pem, pemlen);
@@ -53,6 +58,8 @@ static enum step_rc step_cert_key(struct step *s, EVP_PKEY **key)
     bool ok = pem && seal_encrypt(&s->w->keys, pem, pemlen, aad, &sealed, &slen);
     if (pem)
         xfree_secret(pem, pemlen);
+    if (ok)
+        keycache_put(&s->w->decoded_keys, aad, sealed, slen, *key);
     free(aad);
     if (!ok) {
         s->problem = step_problem("internal", "cannot make the certificate key", true, NULL);

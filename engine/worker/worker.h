@@ -34,7 +34,7 @@ struct worker {
     size_t n_cas;
     struct dns_ctx *dns;  /* resolvers and timeouts of [dns] (wdns.c) */
     struct heartbeat *hb; /* keeps the lease of the running step (heartbeat.c); NULL: none */
-    struct keycache accounts; /* decoded account keys (keycache.c) */
+    struct keycache decoded_keys; /* account and certificate keys decoded before (keycache.c) */
     long long webhook_check_ms; /* monotonic time of the next look for due deliveries (webhooks.c) */
 };
 
