@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Whether new connections prepare their statements (db_set_prepared). */
-static bool db_prepared_default = true;
+/* Whether new connections go through a transaction pooler (db_set_transaction_pooling). */
+static bool db_pooled_default = false;
 
-/* Sets whether connections opened from now on prepare their statements. */
-void db_set_prepared(bool on)
+/* Sets whether connections opened from now on go through a pooler in transaction mode. */
+void db_set_transaction_pooling(bool on)
 {
-    db_prepared_default = on;
+    db_pooled_default = on;
 }
 
 /* Forgets what was prepared: the server's side went with the old session. */
@@ -60,7 +60,8 @@ struct db *db_open(const char *conninfo, char *err, size_t errlen)
     struct db *db = xcalloc(1, sizeof *db);
     db->conn = conn;
     db->conninfo = xstrdup(conninfo);
-    db->prepare = db_prepared_default;
+    db->pooled = db_pooled_default;
+    db->prepare = !db->pooled;
     return db;
 }
 

@@ -23,7 +23,8 @@ struct db {
     bool down;
     bool in_tx;
     bool listening; /* LISTEN certmill_jobs is re-issued after a reconnect */
-    bool prepare;   /* statements are prepared (db_set_prepared) */
+    bool pooled;    /* behind a transaction pooler (db_set_transaction_pooling) */
+    bool prepare;   /* statements are prepared: not when pooled */
     struct db_prepared prepared[DB_PREPARED_MAX];
     size_t n_prepared;
 };

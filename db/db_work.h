@@ -62,7 +62,8 @@ struct db_order_blobs {
 /*
  * Reads an order for the worker: *order gets the row (id, tenant_id, status, step, domains,
  * challenge, key_type, ca, acme_order_url, finalize_url, cert_url, certificate_id,
- * dns_provider_id, allow_partial, step_age_s, failover_cas, new_order_sent); *authzs its authorizations (id, url, domain, wildcard, status,
+ * dns_provider_id, allow_partial, step_age_s, failover_cas, new_order_sent, replaces_certificate_id, waiting_shown, profile,
+ * replaces_ari_cert_id); *authzs its authorizations (id, url, domain, wildcard, status,
  * challenge_type, challenge_url, token, key_authorization, responded, record_name,
  * record_value, record_target, record_zone, published, propagated, cleaned, poll_wait_ms: how long the CA's Retry-After still asks to wait); *blobs the sealed
  * certificate key, the customer's CSR and the account at the order's CA (caller frees
@@ -146,8 +147,14 @@ struct db_cert_new {
     const char *key_type;
     const unsigned char *key_sealed; /* NULL when the customer holds the key */
     size_t key_len;
+    const char *ari_cert_id;     /* its ARI identifier; NULL without one */
+    long long renew_at;          /* unix seconds: when to renew it, if the order asks for renewals */
 };
-/* (tx) Stores the certificate (once per order) and links it to the order; *cert_id is freed by the caller. */
+/*
+ * (tx) Stores the certificate (once per order) with its ARI identifier and renewal time
+ * (the order's auto_renew), and links it to the order, in one statement; *cert_id is
+ * freed by the caller.
+ */
 enum db_rc db_work_cert_store(struct db *db, const struct db_cert_new *c, char **cert_id);
 
 /*

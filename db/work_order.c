@@ -16,7 +16,9 @@ enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **orde
         "SELECT o.id, o.tenant_id, o.status, o.step, o.domains, o.challenge, o.key_type, o.ca, o.customer_ref,"
         " o.acme_order_url, o.finalize_url, o.cert_url, o.certificate_id, o.dns_provider_id, o.allow_partial,"
         " extract(epoch FROM now() - o.step_since)::int AS step_age_s, o.failover_cas,"
-        " o.new_order_sent_at IS NOT NULL AS new_order_sent,"
+        " o.new_order_sent_at IS NOT NULL AS new_order_sent, o.replaces_certificate_id,"
+        " o.waiting IS NOT NULL AS waiting_shown, o.profile,"
+        " (SELECT r.ari_cert_id FROM certificates r WHERE r.id = o.replaces_certificate_id) AS replaces_ari_cert_id,"
         " (SELECT coalesce(json_agg(x ORDER BY x.id), '[]') FROM"
         "  (SELECT a.id, a.url, a.domain, a.wildcard, a.status, a.challenge_type, a.challenge_url, a.token,"
         "   a.key_authorization, a.responded_at IS NOT NULL AS responded, a.record_name, a.record_value,"
@@ -298,41 +300,42 @@ enum db_rc db_work_cert_store(struct db *db, const struct db_cert_new *c, char *
     enum db_rc rc = db_work_chain_id(db, c->chain_pem, &chain_id);
     if (rc != DB_OK)
         return rc;
-    char nb[24], na[24];
+    char nb[24], na[24], at[24];
     snprintf(nb, sizeof nb, "%lld", c->not_before);
     snprintf(na, sizeof na, "%lld", c->not_after);
+    snprintf(at, sizeof at, "%lld", c->renew_at);
     char *domains = json_dumps(c->domains, JSON_COMPACT);
     const char *p[] = { c->tenant_id, c->order_id, c->ca, domains, c->serial, nb, na,
-                        c->cert_pem, chain_id, c->key_type, (const char *)c->key_sealed };
-    int lens[11] = { 0 }, bin[11] = { 0 };
+                        c->cert_pem, chain_id, c->key_type, (const char *)c->key_sealed, c->ari_cert_id, at };
+    int lens[13] = { 0 }, bin[13] = { 0 };
     lens[10] = (int)c->key_len;
     bin[10] = 1;
+    /* A repeat (the order has its certificate already) inserts nothing and links the same one. */
     PGresult *res = db_exec(db,
-                            "WITH ins AS (INSERT INTO certificates (tenant_id, order_id, ca, domains, serial,"
-                            "   not_before, not_after, cert_pem, chain_id, key_type, key_sealed)"
+                            "WITH o AS (SELECT auto_renew FROM orders WHERE id = $2),"
+                            " ins AS (INSERT INTO certificates (tenant_id, order_id, ca, domains, serial,"
+                            "   not_before, not_after, cert_pem, chain_id, key_type, key_sealed, ari_cert_id,"
+                            "   auto_renew, renew_at)"
                             " SELECT $1, $2, $3, array(SELECT jsonb_array_elements_text($4::jsonb)), $5,"
-                            "   to_timestamp($6::bigint), to_timestamp($7::bigint), $8, $9::bigint, $10, $11"
-                            " ON CONFLICT (order_id) DO NOTHING RETURNING id)"
-                            " SELECT id FROM ins UNION ALL SELECT id FROM certificates WHERE order_id = $2",
-                            11, p, lens, bin, &rc);
+                            "   to_timestamp($6::bigint), to_timestamp($7::bigint), $8, $9::bigint, $10, $11, $12,"
+                            "   o.auto_renew, CASE WHEN o.auto_renew THEN to_timestamp($13::bigint) END FROM o"
+                            " ON CONFLICT (order_id) DO NOTHING RETURNING id),"
+                            " c AS (SELECT id FROM ins UNION ALL SELECT id FROM certificates WHERE order_id = $2),"
+                            " u AS (UPDATE orders SET certificate_id = (SELECT id FROM c LIMIT 1), updated_at = now()"
+                            "   WHERE id = $2 AND EXISTS (SELECT 1 FROM c) RETURNING 1)"
+                            " SELECT id, (SELECT count(*) FROM u) AS linked FROM c LIMIT 1",
+                            13, p, lens, bin, &rc);
     free(domains);
     free(chain_id);
     if (!res)
         return rc;
-    if (PQntuples(res) == 0) {
+    if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 1), "1") != 0) {
         PQclear(res);
         return DB_NOTFOUND;
     }
     *cert_id = xstrdup(PQgetvalue(res, 0, 0));
     PQclear(res);
-    const char *p2[] = { c->order_id, *cert_id };
-    rc = db_command(db, "UPDATE orders SET certificate_id = $2, updated_at = now() WHERE id = $1", 2, p2, NULL,
-                    NULL, true);
-    if (rc != DB_OK) {
-        free(*cert_id);
-        *cert_id = NULL;
-    }
-    return rc;
+    return DB_OK;
 }
 
 /* Notes that newOrder is about to be sent, or that the CA refused it (committed at once: it must survive a crash). */

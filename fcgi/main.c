@@ -169,7 +169,7 @@ int main(int argc, char **argv)
     }
     log_set_level((enum log_level)cfg->log_level);
     log_set_format((enum log_format)cfg->log_format);
-    db_set_prepared(cfg->db_prepared);
+    db_set_transaction_pooling(cfg->db_pooled);
     app.cfg = cfg;
     if (!seal_keyring_load(&app.keys, cfg->master_key_file, cfg->previous_master_key_files, err, sizeof err)) {
         fprintf(stderr, "certmill-fcgi: %s\n", err);

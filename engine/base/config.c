@@ -16,7 +16,7 @@
 #define CONFIG_DEFAULT_PATH "/etc/certmill/certmill.conf"
 
 /* The keys each section may hold; anything else is a typo worth stopping for. */
-static const char *const config_keys_database[] = { "conninfo", "conninfo_api", "conninfo_worker", "prepared_statements", NULL };
+static const char *const config_keys_database[] = { "conninfo", "conninfo_api", "conninfo_worker", "transaction_pooling", NULL };
 static const char *const config_keys_keys[] = { "master_key_file", "previous_master_key_files", NULL };
 static const char *const config_keys_api[] = { "fcgi_listen", "default_ca", "max_body", "max_names",
                                                "rate_limit", "rate_burst", "max_active_orders",
@@ -356,7 +356,7 @@ static bool config_from_ini(const struct ini *ini, struct config *cfg, char *err
     /* Each service connects as its own role (docs/security.md); absent: the owner's conninfo. */
     cfg->db_conninfo_api = config_str(ini, "database", "conninfo_api", cfg->db_conninfo);
     cfg->db_conninfo_worker = config_str(ini, "database", "conninfo_worker", cfg->db_conninfo);
-    if (!config_bool(ini, "database", "prepared_statements", true, &cfg->db_prepared, err, errlen))
+    if (!config_bool(ini, "database", "transaction_pooling", false, &cfg->db_pooled, err, errlen))
         return false;
     cfg->master_key_file = config_str(ini, "keys", "master_key_file", "/etc/certmill/master.key");
     cfg->previous_master_key_files = config_str(ini, "keys", "previous_master_key_files", NULL);

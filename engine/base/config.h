@@ -36,7 +36,7 @@ struct config {
     char *db_conninfo;        /* the owner's: certmill migrate and the CLI */
     char *db_conninfo_api;    /* certmill-fcgi and certmill-alpn (default: db_conninfo) */
     char *db_conninfo_worker; /* certmill-worker (default: db_conninfo) */
-    bool db_prepared;         /* statements prepared per connection (off behind PgBouncer < 1.21) */
+    bool db_pooled;           /* api/worker connections go through a transaction pooler (db.h) */
     char *master_key_file;
     char *previous_master_key_files; /* space-separated, decrypt only; NULL when none */
     char *fcgi_listen;    /* host:port or a socket path */

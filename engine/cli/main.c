@@ -217,7 +217,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "certmill: %s\n", err);
         return CLI_USAGE;
     }
-    db_set_prepared(cfg->db_prepared);
+    db_set_transaction_pooling(cfg->db_pooled);
     if (!strcmp(argv[0], "doctor") && argc == 1) { /* it opens the database itself, to say why it cannot */
         int dret = doctor_run(cfg);
         config_free(cfg);

@@ -245,7 +245,8 @@ bool budget_gate(struct step *s, enum step_rc *rc)
         *rc = budget_wait(s, &it.v[blocked], until, now);
     } else {
         drc = budget_take(s, &it);
-        if (drc == DB_OK)
+        /* An order that was held for the budget stops showing it. */
+        if (drc == DB_OK && json_is_true(json_object_get(s->order, "waiting_shown")))
             drc = db_budget_order_waiting(s->w->db, s->order_id, NULL);
         /* Pruning now and then keeps the table at what the windows can still count. */
         if (drc == DB_OK && it.n && rand() % 16 == 0)

@@ -150,7 +150,7 @@ int main(int argc, char **argv)
     }
     log_set_level((enum log_level)w.cfg->log_level);
     log_set_format((enum log_format)w.cfg->log_format);
-    db_set_prepared(w.cfg->db_prepared);
+    db_set_transaction_pooling(w.cfg->db_pooled);
     if (!seal_keyring_load(&w.keys, w.cfg->master_key_file, w.cfg->previous_master_key_files, err, sizeof err)) {
         log_error("%s", err);
         config_free(w.cfg);

@@ -221,20 +221,22 @@ static enum step_rc step_cert_store(struct step *s, const struct cert_info *ci)
         .key_type = step_order_str(s, "key_type"),
         .key_sealed = s->blobs.key_sealed, /* NULL with the customer's CSR: certmill never had the key */
         .key_len = s->blobs.key_len,
+        .renew_at = renew_cert_at((long long)ci->not_before, (long long)ci->not_after),
     };
-    enum step_rc ret = step_tx_begin(s);
-    if (ret != STEP_RC_OK)
-        return ret;
-    char *cert_id = NULL;
     char *ari_id = acme_ari_cert_id_x509(ci->leaf); /* NULL without AKI */
+    c.ari_cert_id = ari_id;
+    enum step_rc ret = step_tx_begin(s);
+    if (ret != STEP_RC_OK) {
+        free(ari_id);
+        return ret;
+    }
+    char *cert_id = NULL;
     enum db_rc rc = db_work_cert_store(s->w->db, &c, &cert_id);
-    if (rc == DB_OK && ari_id)
-        rc = db_work_cert_ari_id(s->w->db, cert_id, ari_id);
     if (rc == DB_OK)
         rc = budget_record_issued(s); /* its reserved certificate slots count from now */
     if (rc == DB_OK)
         rc = step_cert_issued_event(s, cert_id, ci);
-    /* Its renewal time; the certificate it renews becomes superseded (certificate.renewed). */
+    /* The certificate it renews becomes superseded (certificate.renewed). */
     if (rc == DB_OK)
         rc = renew_cert_issued(s, cert_id, (long long)ci->not_before, (long long)ci->not_after);
     if (rc != DB_OK) {
@@ -242,10 +244,11 @@ static enum step_rc step_cert_store(struct step *s, const struct cert_info *ci)
         free(ari_id);
         return step_tx_abort(s, rc);
     }
+    /* In the transaction: the log line commits with the certificate (one commit, not two). */
+    step_log(s, "issued certificate %s (serial %s)", cert_id, ci->serial);
     ret = step_tx_finish(s, STEP_DONE, 0, 0);
     if (ret == STEP_RC_OK) {
         log_info("order %s: issued certificate %s (serial %s)", s->order_id, cert_id, ci->serial);
-        step_log(s, "issued certificate %s (serial %s)", cert_id, ci->serial);
         step_ari_fetch(s, cert_id, ari_id);
     }
     free(cert_id);

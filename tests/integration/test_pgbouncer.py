@@ -65,8 +65,8 @@ def _config_through(stack_conf, socket_dir, passfiles, fcgi_sock):
             line = f"fcgi_listen = {fcgi_sock}"
         out.append(line)
         if m and section == "database":
-            # PgBouncer 1.18 (Debian 12) in transaction mode cannot follow named statements.
-            out.append("prepared_statements = no")
+            # No named statements, no session locks: consecutive statements may meet other sessions.
+            out.append("transaction_pooling = yes")
     return "\n".join(out) + "\n"
 
 
