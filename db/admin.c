@@ -87,7 +87,7 @@ enum db_rc db_order_list_admin(struct db *db, const char *tenant_id, int limit, 
     snprintf(lim, sizeof lim, "%d", limit);
     const char *p[] = { tenant_id, lim };
     return db_query_rows(db,
-                            "SELECT o.id, o.tenant_id, o.status, o.step, o.domains, o.ca, o.certificate_id,"
+                            DB_CUSTOM_PLAN "SELECT o.id, o.tenant_id, o.status, o.step, o.domains, o.ca, o.certificate_id,"
                             " o.created_at, o.updated_at FROM orders o"
                             " WHERE $1::text IS NULL OR o.tenant_id = $1"
                             " ORDER BY o.created_at DESC, o.id DESC LIMIT $2::int",

@@ -40,21 +40,37 @@ enum db_rc db_api_cert_list(struct db *db, const char *tenant_id, const struct d
     "   AND o.tenant_id = c.tenant_id AND o.customer_ref = $7))"                                          \
     " AND ($8::timestamptz IS NULL OR c.not_after < $8::timestamptz)"                                    \
     " ORDER BY c.created_at DESC, c.id DESC LIMIT $6::integer"
-    static const char sql[] = DB_API_CERT_LIST("certificates c");
+    static const char sql[] = DB_CUSTOM_PLAN DB_API_CERT_LIST("certificates c");
     /* ?domain=: the name's few certificates from the GIN index first (see db_api_order_list). */
     static const char sql_domain[] =
-        "WITH m AS MATERIALIZED (SELECT * FROM certificates WHERE tenant_id = $1 AND domains @> ARRAY[$3::text]) "
+        DB_CUSTOM_PLAN "WITH m AS MATERIALIZED (SELECT * FROM certificates WHERE tenant_id = $1 AND domains @> ARRAY[$3::text]) "
         DB_API_CERT_LIST("m c");
 #undef DB_API_CERT_LIST
+    /* Without a filter: prepared statements whose one plan fits every call (see db_api_order_list). */
+    static const char sql_page[] = "SELECT " DB_API_CERT_COLS ", c.created_at,"
+        " (extract(epoch FROM c.created_at) * 1000000)::bigint AS " DB_API_CURSOR_KEY " FROM certificates c"
+        " WHERE c.tenant_id = $1 ORDER BY c.created_at DESC, c.id DESC LIMIT $2::integer";
+    static const char sql_page_after[] = "SELECT " DB_API_CERT_COLS ", c.created_at,"
+        " (extract(epoch FROM c.created_at) * 1000000)::bigint AS " DB_API_CURSOR_KEY " FROM certificates c"
+        " WHERE c.tenant_id = $1 AND (c.created_at, c.id) <"
+        " (timestamptz 'epoch' + $3::bigint * interval '1 microsecond', $4::text)"
+        " ORDER BY c.created_at DESC, c.id DESC LIMIT $2::integer";
     char cursor[32], limit[16];
     snprintf(cursor, sizeof cursor, "%lld", page->cursor_us);
     snprintf(limit, sizeof limit, "%d", page->limit + 1);
-    const char *params[8] = { tenant_id, f->status, f->domain, page->has_cursor ? cursor : NULL,
-                              page->has_cursor ? page->cursor_id : NULL, limit, f->customer_ref,
-                              f->expires_before };
     enum db_rc rc;
     *rows = NULL;
-    PGresult *res = db_exec(db, f->domain ? sql_domain : sql, 8, params, NULL, NULL, &rc);
+    PGresult *res;
+    if (!f->status && !f->domain && !f->customer_ref && !f->expires_before) {
+        const char *pp[4] = { tenant_id, limit, cursor, page->cursor_id };
+        res = db_exec(db, page->has_cursor ? sql_page_after : sql_page, page->has_cursor ? 4 : 2, pp, NULL, NULL,
+                      &rc);
+    } else {
+        const char *params[8] = { tenant_id, f->status, f->domain, page->has_cursor ? cursor : NULL,
+                                  page->has_cursor ? page->cursor_id : NULL, limit, f->customer_ref,
+                                  f->expires_before };
+        res = db_exec(db, f->domain ? sql_domain : sql, 8, params, NULL, NULL, &rc);
+    }
     if (!res)
         return rc;
     *rows = db_rows_json(res);

@@ -10,7 +10,7 @@ enum db_rc db_api_tenant_delivery_list(struct db *db, const char *tenant_id, con
 {
     /* The members of a webhook's delivery list, plus which webhook it is for. */
     static const char sql[] =
-        "SELECT d.id, d.webhook_id, w.url AS webhook_url, e.id AS event_id, e.type AS event_type, d.status,"
+        DB_CUSTOM_PLAN "SELECT d.id, d.webhook_id, w.url AS webhook_url, e.id AS event_id, e.type AS event_type, d.status,"
         " d.attempts, d.last_response_code, d.last_error, d.last_attempt_at,"
         " CASE WHEN d.status = 'pending' THEN d.next_attempt_at END AS next_attempt_at,"
         " d.delivered_at, d.created_at,"

@@ -8,7 +8,7 @@
 enum db_rc db_api_event_list(struct db *db, const char *tenant_id, long long after_seq, const char *type, int limit,
                              json_t **rows)
 {
-    static const char sql[] = "SELECT e.seq, e.id, e.type, e.created_at, e.data FROM events e"
+    static const char sql[] = DB_CUSTOM_PLAN "SELECT e.seq, e.id, e.type, e.created_at, e.data FROM events e"
                               " WHERE e.tenant_id = $1 AND e.seq > $2::bigint AND ($3::text IS NULL OR e.type = $3)"
                               " ORDER BY e.seq LIMIT $4::integer";
     char after[32], lim[16];

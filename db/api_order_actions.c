@@ -17,10 +17,8 @@ static bool db_api_cancellable(const char *st)
 /* The steps of db_api_order_cancel inside its transaction. */
 static enum db_rc db_api_order_cancel_tx(struct db *db, const char *tenant_id, const char *id, char **status)
 {
-    /* The job row first, then the order: the order a worker's outcome transaction locks them in
-     * (db_job_fence_check, then the order), so the two never deadlock. */
-    static const char job_lock_sql[] = "SELECT j.id FROM jobs j JOIN orders o ON o.id = j.order_id"
-                                       " WHERE o.tenant_id = $1 AND o.id = $2 FOR UPDATE OF j";
+    /* The order row first, then its job: the order a worker's outcome transaction locks them in
+     * (the order's new state, then the fenced job update), so the two never deadlock. */
     static const char lock_sql[] =
         "SELECT o.status, EXISTS (SELECT 1 FROM authorizations a WHERE a.order_id = o.id) AS reached_ca"
         " FROM orders o WHERE o.tenant_id = $1 AND o.id = $2 FOR UPDATE";
@@ -36,9 +34,7 @@ static enum db_rc db_api_order_cancel_tx(struct db *db, const char *tenant_id, c
     static const char log_sql[] = "INSERT INTO order_log (order_id, message) VALUES ($1, $2)";
     const char *params[2] = { tenant_id, id };
     json_t *row = NULL;
-    enum db_rc rc = db_command(db, job_lock_sql, 2, params, NULL, NULL, false);
-    if (rc == DB_OK)
-        rc = db_query_row(db, lock_sql, 2, params, NULL, NULL, &row);
+    enum db_rc rc = db_query_row(db, lock_sql, 2, params, NULL, NULL, &row);
     if (rc != DB_OK)
         return rc;
     const char *st = json_string_value(json_object_get(row, "status"));

@@ -15,7 +15,7 @@
     " o.customer_ref, o.auto_renew, o.allow_partial, o.dropped_domains, o.preflight, o.failover_cas, o.failovers"
 
 /* The TTL certmill publishes DNS-01 records with, and asks a panel publishing them itself to use. */
-#define DB_API_RECORD_TTL 60
+#define DB_API_RECORD_TTL_SQL "60"
 #define DB_API_ORDER_TAIL "o.problem, o.waiting, o.certificate_id, o.created_at, o.updated_at"
 
 /* Inserts the order row and returns its id; part of db_api_order_create's transaction. */
@@ -143,62 +143,24 @@ enum db_rc db_api_order_by_idempotency(struct db *db, const char *tenant_id, con
     return DB_OK;
 }
 
-/* Replaces an authorization's record_name and record_value columns with its record object (or null). */
-static void db_api_order_record(json_t *authz)
-{
-    json_t *name = json_incref(json_object_get(authz, "record_name"));
-    json_t *value = json_incref(json_object_get(authz, "record_value"));
-    json_object_del(authz, "record_name");
-    json_object_del(authz, "record_value");
-    if (json_is_string(name))
-        json_object_set_new(authz, "record",
-                            json_pack("{s:O, s:s, s:O, s:i}", "name", name, "type", "TXT", "value",
-                                      value ? value : json_null(), "ttl", DB_API_RECORD_TTL));
-    else
-        json_object_set_new(authz, "record", json_null());
-    json_decref(name);
-    json_decref(value);
-}
-
-/* Reads one order with its authorizations. */
+/*
+ * Reads one order with its authorizations in one statement (a GET is one round trip).
+ * The challenge falls back to the order's until the worker has stored the CA's; a DNS-01
+ * record shows once the worker has computed it. Authorizations come before problem,
+ * as documented.
+ */
 enum db_rc db_api_order_get(struct db *db, const char *tenant_id, const char *id, json_t **out)
 {
-    static const char sql[] = "SELECT " DB_API_ORDER_COLS ", " DB_API_ORDER_TAIL
-                              " FROM orders o WHERE o.tenant_id = $1 AND o.id = $2";
-    /* The challenge falls back to the order's until the worker has stored the CA's. */
-    static const char authz_sql[] =
-        "SELECT a.domain, a.wildcard, a.status, COALESCE(a.challenge_type, o.challenge) AS challenge,"
-        " a.record_name, a.record_value"
-        " FROM authorizations a JOIN orders o ON o.id = a.order_id"
-        " WHERE o.tenant_id = $1 AND a.order_id = $2 ORDER BY a.id";
+    static const char sql[] =
+        "SELECT " DB_API_ORDER_COLS ","
+        " coalesce((SELECT json_agg(json_build_object('domain', a.domain, 'wildcard', a.wildcard,"
+        "   'status', a.status, 'challenge', coalesce(a.challenge_type, o.challenge),"
+        "   'record', CASE WHEN a.record_name IS NOT NULL THEN json_build_object('name', a.record_name,"
+        "     'type', 'TXT', 'value', a.record_value, 'ttl', " DB_API_RECORD_TTL_SQL ") END) ORDER BY a.id)"
+        "  FROM authorizations a WHERE a.order_id = o.id), '[]') AS authorizations,"
+        " " DB_API_ORDER_TAIL " FROM orders o WHERE o.tenant_id = $1 AND o.id = $2";
     const char *params[2] = { tenant_id, id };
-    json_t *authzs = NULL;
-    enum db_rc rc = db_query_row(db, sql, 2, params, NULL, NULL, out);
-    if (rc == DB_OK)
-        rc = db_query_rows(db, authz_sql, 2, params, NULL, NULL, &authzs);
-    if (rc != DB_OK) {
-        json_decref(*out);
-        *out = NULL;
-        return rc;
-    }
-    size_t i;
-    json_t *a;
-    json_array_foreach(authzs, i, a)
-        db_api_order_record(a);
-    /* Keep the documented member order: authorizations before problem. */
-    json_t *ordered = json_object();
-    const char *k;
-    json_t *v;
-    json_object_foreach(*out, k, v)
-    {
-        if (strcmp(k, "problem") == 0)
-            json_object_set(ordered, "authorizations", authzs);
-        json_object_set(ordered, k, v);
-    }
-    json_decref(authzs);
-    json_decref(*out);
-    *out = ordered;
-    return DB_OK;
+    return db_query_row(db, sql, 2, params, NULL, NULL, out);
 }
 
 /* Reads one page of orders, newest first, after the cursor. */
@@ -216,24 +178,43 @@ enum db_rc db_api_order_list(struct db *db, const char *tenant_id, const struct 
     " (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::text))"                          \
     " AND ($7::text IS NULL OR o.domains @> ARRAY[$7::text])"                                            \
     " ORDER BY o.created_at DESC, o.id DESC LIMIT $6::integer"
-    static const char sql[] = DB_API_ORDER_LIST("orders o");
+    static const char sql[] = DB_CUSTOM_PLAN DB_API_ORDER_LIST("orders o");
     /*
      * With ?domain= the few orders of that name come from the GIN index first: the planner
      * cannot know one name matches a handful of rows and would otherwise walk the tenant's
      * whole created_at index looking for them (1 s at a million rows).
      */
     static const char sql_domain[] =
-        "WITH m AS MATERIALIZED (SELECT * FROM orders WHERE tenant_id = $1 AND domains @> ARRAY[$7::text]) "
+        DB_CUSTOM_PLAN "WITH m AS MATERIALIZED (SELECT * FROM orders WHERE tenant_id = $1 AND domains @> ARRAY[$7::text]) "
         DB_API_ORDER_LIST("m o");
 #undef DB_API_ORDER_LIST
+    /*
+     * Without a filter, the panel's usual page: prepared statements whose one plan fits
+     * every call (the tenant's created_at index, from the cursor when there is one).
+     */
+    static const char sql_page[] = "SELECT " DB_API_ORDER_COLS ", " DB_API_ORDER_TAIL ","
+        " (extract(epoch FROM o.created_at) * 1000000)::bigint AS " DB_API_CURSOR_KEY " FROM orders o"
+        " WHERE o.tenant_id = $1 ORDER BY o.created_at DESC, o.id DESC LIMIT $2::integer";
+    static const char sql_page_after[] = "SELECT " DB_API_ORDER_COLS ", " DB_API_ORDER_TAIL ","
+        " (extract(epoch FROM o.created_at) * 1000000)::bigint AS " DB_API_CURSOR_KEY " FROM orders o"
+        " WHERE o.tenant_id = $1 AND (o.created_at, o.id) <"
+        " (timestamptz 'epoch' + $3::bigint * interval '1 microsecond', $4::text)"
+        " ORDER BY o.created_at DESC, o.id DESC LIMIT $2::integer";
     char cursor[32], limit[16];
     snprintf(cursor, sizeof cursor, "%lld", page->cursor_us);
     snprintf(limit, sizeof limit, "%d", page->limit + 1);
-    const char *params[7] = { tenant_id, f->status, f->customer_ref, page->has_cursor ? cursor : NULL,
-                              page->has_cursor ? page->cursor_id : NULL, limit, f->domain };
     enum db_rc rc;
     *rows = NULL;
-    PGresult *res = db_exec(db, f->domain ? sql_domain : sql, 7, params, NULL, NULL, &rc);
+    PGresult *res;
+    if (!f->status && !f->customer_ref && !f->domain) {
+        const char *pp[4] = { tenant_id, limit, cursor, page->cursor_id };
+        res = db_exec(db, page->has_cursor ? sql_page_after : sql_page, page->has_cursor ? 4 : 2, pp, NULL, NULL,
+                      &rc);
+    } else {
+        const char *params[7] = { tenant_id, f->status, f->customer_ref, page->has_cursor ? cursor : NULL,
+                                  page->has_cursor ? page->cursor_id : NULL, limit, f->domain };
+        res = db_exec(db, f->domain ? sql_domain : sql, 7, params, NULL, NULL, &rc);
+    }
     if (!res)
         return rc;
     *rows = db_rows_json(res);

@@ -128,7 +128,7 @@ enum db_rc db_api_delivery_list(struct db *db, const char *tenant_id, const char
                                 const struct db_api_page *page, json_t **rows)
 {
     static const char sql[] =
-        "SELECT " DB_WH_DELIVERY_COLS ", (extract(epoch FROM d.created_at) * 1000000)::bigint AS " DB_API_CURSOR_KEY
+        DB_CUSTOM_PLAN "SELECT " DB_WH_DELIVERY_COLS ", (extract(epoch FROM d.created_at) * 1000000)::bigint AS " DB_API_CURSOR_KEY
         " FROM webhook_deliveries d JOIN events e ON e.seq = d.event_seq"
         " WHERE d.tenant_id = $1 AND d.webhook_id = $2 AND ($3::text IS NULL OR d.status = $3)"
         " AND ($4::bigint IS NULL OR (d.created_at, d.id) <"

@@ -21,7 +21,7 @@ enum db_rc db_audit_insert(struct db *db, const struct db_audit *a)
 enum db_rc db_audit_list(struct db *db, const char *tenant, int limit, json_t **out)
 {
     static const char sql[] =
-        "SELECT a.id, a.at, a.tenant_id, a.api_key_id, a.actor, a.action, a.object_id, a.status, a.remote_addr"
+        DB_CUSTOM_PLAN "SELECT a.id, a.at, a.tenant_id, a.api_key_id, a.actor, a.action, a.object_id, a.status, a.remote_addr"
         " FROM audit_log a WHERE $1::text IS NULL OR a.tenant_id = $1"
         " OR a.tenant_id = (SELECT t.id FROM tenants t WHERE t.name = $1)"
         " ORDER BY a.id DESC LIMIT $2::integer";

@@ -28,23 +28,6 @@ enum db_rc db_ca_directory_get(struct db *db, const char *ca, json_t **row)
                         NULL, NULL, row);
 }
 
-/* Reads the order's profile and the ARI identifier of the certificate it replaces. */
-enum db_rc db_work_order_ari(struct db *db, const char *order_id, json_t **row)
-{
-    const char *p[] = { order_id };
-    return db_query_row(db,
-                        "SELECT o.profile, c.ari_cert_id AS replaces_ari_cert_id FROM orders o"
-                        " LEFT JOIN certificates c ON c.id = o.replaces_certificate_id WHERE o.id = $1",
-                        1, p, NULL, NULL, row);
-}
-
-/* Sets the certificate's ARI identifier. */
-enum db_rc db_work_cert_ari_id(struct db *db, const char *cert_id, const char *ari_cert_id)
-{
-    const char *p[] = { cert_id, ari_cert_id };
-    return db_command(db, "UPDATE certificates SET ari_cert_id = $2 WHERE id = $1", 2, p, NULL, NULL, true);
-}
-
 /* Writes the window and renewal time (when given) and the next check time. */
 enum db_rc db_cert_ari_update(struct db *db, const struct db_cert_ari *a)
 {

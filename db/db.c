@@ -8,6 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Whether new connections go through a transaction pooler (db_set_transaction_pooling). */
+static bool db_pooled_default = false;
+
+/* Sets whether connections opened from now on go through a pooler in transaction mode. */
+void db_set_transaction_pooling(bool on)
+{
+    db_pooled_default = on;
+}
+
+/* Forgets what was prepared: the server's side went with the old session. */
+static void db_prepared_forget(struct db *db)
+{
+    for (size_t i = 0; i < db->n_prepared; i++)
+        free(db->prepared[i].sql);
+    db->n_prepared = 0;
+}
+
 /* Sets the session defaults every statement relies on: UTC timestamps, and a bound on any statement. */
 static bool db_session_setup(PGconn *conn)
 {
@@ -43,6 +60,8 @@ struct db *db_open(const char *conninfo, char *err, size_t errlen)
     struct db *db = xcalloc(1, sizeof *db);
     db->conn = conn;
     db->conninfo = xstrdup(conninfo);
+    db->pooled = db_pooled_default;
+    db->prepare = !db->pooled;
     return db;
 }
 
@@ -52,6 +71,7 @@ void db_close(struct db *db)
     if (!db)
         return;
     PQfinish(db->conn);
+    db_prepared_forget(db);
     xfree_secret(db->conninfo, strlen(db->conninfo));
     free(db);
 }
@@ -62,6 +82,7 @@ bool db_ensure(struct db *db)
     if (PQstatus(db->conn) == CONNECTION_OK && !db->down)
         return true;
     PQreset(db->conn);
+    db_prepared_forget(db);
     if (PQstatus(db->conn) != CONNECTION_OK || !db_session_setup(db->conn)) {
         db->down = true;
         return false;
@@ -113,6 +134,8 @@ static bool db_server_lost(const PGconn *conn, const char *state)
  */
 static bool db_retry_safe(const char *sql)
 {
+    if (strncmp(sql, DB_CUSTOM_PLAN, sizeof DB_CUSTOM_PLAN - 1) == 0)
+        sql += sizeof DB_CUSTOM_PLAN - 1;
     if (strncmp(sql, "SELECT ", 7) != 0)
         return false;
     static const char *const writes[] = { " FOR UPDATE", " FOR SHARE", " FOR NO KEY", "INSERT ", "UPDATE ",
@@ -123,10 +146,52 @@ static bool db_retry_safe(const char *sql)
     return true;
 }
 
+/* FNV-1a over the statement's text: its name among the prepared ones. */
+static unsigned long long db_sql_hash(const char *sql)
+{
+    unsigned long long h = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+/*
+ * Runs a statement prepared once per connection: PostgreSQL parses and plans it on
+ * first use only, which is most of its cost for the one-row statements certmill runs.
+ * The name is the hash of the text, so a name always means the same statement. An
+ * error comes back as the failed result, for db_exec to classify.
+ */
+static PGresult *db_exec_prepared(struct db *db, const char *sql, int n, const char *const *params,
+                                  const int *lens, const int *binary)
+{
+    unsigned long long h = db_sql_hash(sql);
+    char name[24];
+    snprintf(name, sizeof name, "cm_%016llx", h);
+    bool known = false;
+    for (size_t i = 0; i < db->n_prepared && !known; i++)
+        known = db->prepared[i].hash == h && strcmp(db->prepared[i].sql, sql) == 0;
+    if (!known) {
+        /* Statements built at run time could fill the list: past its end they run unprepared. */
+        if (db->n_prepared == DB_PREPARED_MAX)
+            return PQexecParams(db->conn, sql, n, NULL, params, lens, binary, 0);
+        PGresult *res = PQprepare(db->conn, name, sql, n, NULL);
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        /* 42P05: already there (same name, so the same text), e.g. after a lost COMMIT reply. */
+        if (PQresultStatus(res) != PGRES_COMMAND_OK && !(state && strcmp(state, "42P05") == 0))
+            return res;
+        PQclear(res);
+        db->prepared[db->n_prepared].hash = h;
+        db->prepared[db->n_prepared].sql = xstrdup(sql);
+        db->n_prepared++;
+    }
+    return PQexecPrepared(db->conn, name, n, params, lens, binary, 0);
+}
+
 /* Runs one parameterised statement and classifies a failure. */
 PGresult *db_exec(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
                   const int *binary, enum db_rc *rc)
 {
+    bool prepare = db->prepare && strncmp(sql, DB_CUSTOM_PLAN, sizeof DB_CUSTOM_PLAN - 1) != 0;
     *rc = DB_OK;
     /* At most one retry, for a read interrupted by a lost server (a restart, a failover). */
     for (int attempt = 0;; attempt++) {
@@ -134,11 +199,20 @@ PGresult *db_exec(struct db *db, const char *sql, int n, const char *const *para
             *rc = DB_UNAVAILABLE;
             return NULL;
         }
-        PGresult *res = PQexecParams(db->conn, sql, n, NULL, params, lens, binary, 0);
+        PGresult *res = prepare ? db_exec_prepared(db, sql, n, params, lens, binary)
+                                : PQexecParams(db->conn, sql, n, NULL, params, lens, binary, 0);
         ExecStatusType st = PQresultStatus(res);
         if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
             return res;
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        if (state && strcmp(state, "26000") == 0 && prepare) {
+            /* The server no longer has our statements (a pooler changed sessions): prepare anew. */
+            db_prepared_forget(db);
+            if (attempt == 0 && !db->in_tx) {
+                PQclear(res);
+                continue;
+            }
+        }
         if (state && strcmp(state, "23505") == 0) {
             *rc = DB_CONFLICT;
             PQclear(res);
@@ -148,15 +222,17 @@ PGresult *db_exec(struct db *db, const char *sql, int n, const char *const *para
         bool lost = db_server_lost(db->conn, state);
         if (lost)
             db->down = true;
-        char first[160], msg[300];
+        /* Copied out: the SQLSTATE and the message live in res, which goes before they are logged. */
+        char first[160], msg[300], code[8];
         log_safe(first, sizeof first, sql);
         log_safe(msg, sizeof msg, PQresultErrorMessage(res));
+        snprintf(code, sizeof code, "%s", state ? state : "-");
         PQclear(res);
         if (lost && attempt == 0 && !db->in_tx && db_retry_safe(sql)) {
-            log_warn("database: %s (sqlstate %s): reconnecting to retry a read", msg, state ? state : "-");
+            log_warn("database: %s (sqlstate %s): reconnecting to retry a read", msg, code);
             continue;
         }
-        log_error("database: %s (sqlstate %s) in: %s", msg, state ? state : "-", first);
+        log_error("database: %s (sqlstate %s) in: %s", msg, code, first);
         return NULL;
     }
 }
@@ -223,10 +299,14 @@ enum db_rc db_command(struct db *db, const char *sql, int n, const char *const *
     return rc;
 }
 
-/* Runs a statement without parameters or results (transaction control). */
+/* Runs a statement without parameters or results (transaction control): never prepared. */
 static enum db_rc db_simple(struct db *db, const char *sql)
 {
-    return db_command(db, sql, 0, NULL, NULL, NULL, false);
+    bool prepare = db->prepare;
+    db->prepare = false;
+    enum db_rc rc = db_command(db, sql, 0, NULL, NULL, NULL, false);
+    db->prepare = prepare;
+    return rc;
 }
 
 /* Starts a transaction. */

@@ -22,6 +22,14 @@ enum db_rc {
 
 struct db;
 
+/*
+ * Whether connections opened from now on go through a pooler in transaction mode
+ * (PgBouncer pool_mode = transaction): then certmill relies on nothing of a session — it
+ * prepares no statements (else each is parsed and planned once per connection) and the
+ * CA gate holds its locks in a transaction (else in the session). Off by default.
+ */
+void db_set_transaction_pooling(bool on);
+
 /* Connects; NULL with the reason in err (the conninfo's password is never printed). */
 struct db *db_open(const char *conninfo, char *err, size_t errlen);
 void db_close(struct db *db);

@@ -21,7 +21,9 @@ struct db_budget_count {
 /*
  * (tx) Counts the events of (ca, budget, account, key) in the last window_s seconds, at
  * most limit of them (the newest). Reservations count while their order is in progress;
- * exclude_order's own reservations are left out (it holds them already).
+ * exclude_order's own reservations are left out (it holds them already). When the hourly
+ * sums (rate_buckets, 022) already stay under the limit, counted is that sum (an upper
+ * bound) and oldest 0: the events themselves are not read.
  */
 enum db_rc db_budget_count(struct db *db, const char *ca, const char *budget, const char *account, const char *key,
                            int limit, long window_s, const char *exclude_order, struct db_budget_count *out);

@@ -19,13 +19,6 @@ enum db_rc db_ca_directory_store(struct db *db, const char *ca, const json_t *pr
  */
 enum db_rc db_ca_directory_get(struct db *db, const char *ca, json_t **row);
 
-/*
- * What newOrder needs beyond the order row: *row = {profile, replaces_ari_cert_id} (the
- * ARI identifier of the certificate the order renews; null when none or unknown).
- */
-enum db_rc db_work_order_ari(struct db *db, const char *order_id, json_t **row);
-/* (tx) Stores the ARI certificate identifier of a certificate just stored. */
-enum db_rc db_work_cert_ari_id(struct db *db, const char *cert_id, const char *ari_cert_id);
 
 /* A renewalInfo outcome for a certificate (all times unix seconds). */
 struct db_cert_ari {

@@ -9,13 +9,32 @@
 /* Bound on any one statement (set per session, restored after the rare unbounded lock wait). */
 #define DB_STATEMENT_TIMEOUT "15s"
 
+/* Statements prepared on one connection, found by their text (a bounded list). */
+#define DB_PREPARED_MAX 256
+
+struct db_prepared {
+    unsigned long long hash; /* FNV-1a of the text, also the statement's name */
+    char *sql;               /* the text, compared on a hash match */
+};
+
 struct db {
     PGconn *conn;
     char *conninfo;
     bool down;
     bool in_tx;
     bool listening; /* LISTEN certmill_jobs is re-issued after a reconnect */
+    bool pooled;    /* behind a transaction pooler (db_set_transaction_pooling) */
+    bool prepare;   /* statements are prepared: not when pooled */
+    struct db_prepared prepared[DB_PREPARED_MAX];
+    size_t n_prepared;
 };
+
+/*
+ * A statement that starts with this comment is planned for its parameters on every call
+ * (never a prepared, generic plan): the list queries whose optional filters are
+ * "$n IS NULL OR ...", where one cached plan cannot fit both a filter given and none.
+ */
+#define DB_CUSTOM_PLAN "/* custom plan */ "
 
 /*
  * Runs a parameterised statement (text parameters, NULL allowed; lens only for bytea

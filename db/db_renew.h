@@ -32,8 +32,6 @@ enum db_rc db_renew_claim(struct db *db, json_t **row);
  */
 enum db_rc db_renew_mark(struct db *db, const char *cert_id, long long renew_at, const char *status,
                          bool expiring_event);
-/* Milliseconds until the next certificate falls due (0: one is due; -1: none renews). */
-enum db_rc db_renew_next_due(struct db *db, long *ms);
 
 /*
  * (tx) The certificate whose renewal order this is, locked: *row = {id, auto_renew,
@@ -46,13 +44,12 @@ enum db_rc db_renew_failed_mark(struct db *db, const char *cert_id, int failures
                                 long long renew_at);
 
 /*
- * (tx) A certificate was issued for order_id: it takes the order's auto_renew and, when
- * renewing, renew_at (unix seconds). When the order renews a certificate, that one becomes
- * superseded (unless revoked) with superseded_by set and stops renewing; *old = {id, domains,
- * not_after} of it, else NULL. Caller json_decref's.
+ * (tx) A certificate was issued for order_id (db_work_cert_store set its renewal): when the
+ * order renews a certificate, that one becomes superseded (unless revoked) with
+ * superseded_by set and stops renewing; *old = {id, domains, not_after} of it, else NULL.
+ * Caller json_decref's.
  */
-enum db_rc db_renew_issued(struct db *db, const char *order_id, const char *cert_id, long long renew_at,
-                           json_t **old);
+enum db_rc db_renew_superseded(struct db *db, const char *order_id, const char *cert_id, json_t **old);
 
 /*
  * Renews now (the API): in one transaction, the certificate of the tenant is locked and its

@@ -1,7 +1,9 @@
 /*
  * db_work — the worker's queries: claiming due steps with a lease and fencing token,
  * reading an order, and writing a step's outcome. Calls marked "(tx)" run inside a
- * transaction the caller opened with db_begin and fenced with db_job_fence_check.
+ * transaction the caller opened with db_begin and fenced before its commit: by
+ * db_job_reschedule or db_job_delete (which match the claim's fencing token), or else by
+ * db_job_fence_check.
  */
 #ifndef CM_DB_WORK_H
 #define CM_DB_WORK_H
@@ -26,10 +28,10 @@ enum db_rc db_job_claim(struct db *db, const char *owner, int lease_seconds, str
 enum db_rc db_job_next_due(struct db *db, long *ms);
 /* (tx) Locks the job row and checks that our claim still holds; DB_NOTFOUND when it does not. */
 enum db_rc db_job_fence_check(struct db *db, const struct db_job *job);
-/* (tx) Sets the job due again after delay_ms, releasing the lease; attempts and polls as given. */
+/* (tx) Sets the job due again after delay_ms, releasing the lease; attempts and polls as given. DB_NOTFOUND: the claim was lost. */
 enum db_rc db_job_reschedule(struct db *db, const struct db_job *job, long delay_ms, int attempts, int polls,
                              const char *last_error);
-/* (tx) Removes the job: the order reached a final state. */
+/* (tx) Removes the job: the order reached a final state. DB_NOTFOUND: the claim was lost. */
 enum db_rc db_job_delete(struct db *db, const struct db_job *job);
 /* Extends the lease of a claim that still holds (same owner and fence); DB_NOTFOUND when it does not. */
 enum db_rc db_job_extend(struct db *db, long long id, long long fence, const char *owner, int lease_seconds);
@@ -38,8 +40,11 @@ enum db_rc db_job_release(struct db *db, const struct db_job *job);
 
 /* LISTEN for new jobs. */
 enum db_rc db_job_listen(struct db *db);
-/* Waits up to timeout_ms for a notification; true when one arrived. */
-bool db_job_wait(struct db *db, long timeout_ms);
+/* What notifications said: a job (or anything) may be due, a webhook delivery is. */
+#define DB_WAKE_JOB 1u
+#define DB_WAKE_WEBHOOK 2u
+/* Waits up to timeout_ms (0: only looks) for notifications; DB_WAKE_* of those that arrived, 0 when none. */
+unsigned db_job_wait(struct db *db, long timeout_ms);
 
 /* The binary columns of an order (left out of its JSON row); NULL when not there. */
 struct db_order_blobs {
@@ -47,18 +52,27 @@ struct db_order_blobs {
     size_t key_len;
     unsigned char *csr_der;    /* the customer's CSR: then certmill makes no key */
     size_t csr_len;
+    /* The tenant's ACME account at the order's CA, read with the order (sealed NULL: none yet). */
+    long long account_id;
+    unsigned char *account_sealed;
+    size_t account_len;
+    char *account_url;         /* NULL until registered */
 };
 
 /*
  * Reads an order for the worker: *order gets the row (id, tenant_id, status, step, domains,
  * challenge, key_type, ca, acme_order_url, finalize_url, cert_url, certificate_id,
- * dns_provider_id, allow_partial, step_age_s, failover_cas, new_order_sent); *authzs its authorizations (id, url, domain, wildcard, status,
+ * dns_provider_id, allow_partial, step_age_s, failover_cas, new_order_sent, replaces_certificate_id, waiting_shown, profile,
+ * replaces_ari_cert_id); *authzs its authorizations (id, url, domain, wildcard, status,
  * challenge_type, challenge_url, token, key_authorization, responded, record_name,
  * record_value, record_target, record_zone, published, propagated, cleaned, poll_wait_ms: how long the CA's Retry-After still asks to wait); *blobs the sealed
- * certificate key and the customer's CSR (caller frees both).
+ * certificate key, the customer's CSR and the account at the order's CA (caller frees
+ * them: db_order_blobs_free). One statement: a step starts with one round trip.
  */
 enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **order, json_t **authzs,
                               struct db_order_blobs *blobs);
+/* Frees what db_work_order_load put in blobs. */
+void db_order_blobs_free(struct db_order_blobs *blobs);
 /* (tx) Moves the order to status/step; problem (may be NULL) is stored as jsonb. */
 enum db_rc db_work_order_state(struct db *db, const char *order_id, const char *status, const char *step,
                                const json_t *problem);
@@ -133,8 +147,14 @@ struct db_cert_new {
     const char *key_type;
     const unsigned char *key_sealed; /* NULL when the customer holds the key */
     size_t key_len;
+    const char *ari_cert_id;     /* its ARI identifier; NULL without one */
+    long long renew_at;          /* unix seconds: when to renew it, if the order asks for renewals */
 };
-/* (tx) Stores the certificate (once per order) and links it to the order; *cert_id is freed by the caller. */
+/*
+ * (tx) Stores the certificate (once per order) with its ARI identifier and renewal time
+ * (the order's auto_renew), and links it to the order, in one statement; *cert_id is
+ * freed by the caller.
+ */
 enum db_rc db_work_cert_store(struct db *db, const struct db_cert_new *c, char **cert_id);
 
 /*

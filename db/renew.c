@@ -69,23 +69,6 @@ enum db_rc db_renew_mark(struct db *db, const char *cert_id, long long renew_at,
                       4, p, NULL, NULL, true);
 }
 
-/* min(renew_at) through the partial index. */
-enum db_rc db_renew_next_due(struct db *db, long *ms)
-{
-    char *v = NULL;
-    enum db_rc rc = db_query_text(db,
-                                  "SELECT ceil(extract(epoch FROM (min(renew_at) - now())) * 1000)::bigint"
-                                  " FROM certificates WHERE renew_at IS NOT NULL",
-                                  0, NULL, NULL, NULL, &v);
-    *ms = -1;
-    if (rc == DB_OK && v && *v) {
-        long n = strtol(v, NULL, 10);
-        *ms = n < 0 ? 0 : n;
-    }
-    free(v);
-    return rc == DB_NOTFOUND ? DB_OK : rc;
-}
-
 /* Locks the certificate a failed renewal order was made for. */
 enum db_rc db_renew_failed_load(struct db *db, const char *order_id, json_t **row)
 {
@@ -114,23 +97,13 @@ enum db_rc db_renew_failed_mark(struct db *db, const char *cert_id, int failures
                       4, p, NULL, NULL, true);
 }
 
-/* Sets the new certificate's renewal and supersedes the one its order renews. */
-enum db_rc db_renew_issued(struct db *db, const char *order_id, const char *cert_id, long long renew_at,
-                           json_t **old)
+/* Supersedes the certificate the order renews, if any. */
+enum db_rc db_renew_superseded(struct db *db, const char *order_id, const char *cert_id, json_t **old)
 {
-    char at[24];
-    snprintf(at, sizeof at, "%lld", renew_at);
-    const char *p[] = { order_id, cert_id, at };
+    const char *p[] = { order_id, cert_id };
     *old = NULL;
-    enum db_rc rc = db_command(db,
-                               "UPDATE certificates n SET auto_renew = o.auto_renew,"
-                               " renew_at = CASE WHEN o.auto_renew THEN to_timestamp($3::bigint) END"
-                               " FROM orders o WHERE o.id = $1 AND n.id = $2",
-                               3, p, NULL, NULL, true);
-    if (rc != DB_OK)
-        return rc;
     /* A revoked certificate stays revoked; it is replaced all the same. A repeat changes nothing. */
-    rc = db_query_row(db,
+    enum db_rc rc = db_query_row(db,
                       "UPDATE certificates c SET superseded_by = $2, renew_at = NULL, renew_retry_at = NULL,"
                       " status = CASE WHEN c.status = 'revoked' THEN c.status ELSE 'superseded' END"
                       " FROM orders o WHERE o.id = $1 AND c.id = o.replaces_certificate_id"

@@ -72,30 +72,32 @@ enum db_rc db_job_fence_check(struct db *db, const struct db_job *job)
     return db_command(db, "SELECT 1 FROM jobs WHERE id = $1 AND fence = $2 FOR UPDATE", 2, p, NULL, NULL, true);
 }
 
-/* Sets the job's next due time and frees the lease. */
+/* Sets the job's next due time and frees the lease, if the claim still holds (fenced). */
 enum db_rc db_job_reschedule(struct db *db, const struct db_job *job, long delay_ms, int attempts, int polls,
                              const char *last_error)
 {
-    char id[24], delay[24], att[16], pol[16];
+    char id[24], delay[24], att[16], pol[16], fence[24];
     snprintf(id, sizeof id, "%lld", job->id);
     snprintf(delay, sizeof delay, "%ld", delay_ms);
     snprintf(att, sizeof att, "%d", attempts);
     snprintf(pol, sizeof pol, "%d", polls);
-    const char *p[] = { id, delay, att, last_error, pol };
+    snprintf(fence, sizeof fence, "%lld", job->fence);
+    const char *p[] = { id, delay, att, last_error, pol, fence };
     return db_command(db,
                        "UPDATE jobs SET due_at = now() + make_interval(secs => $2::bigint / 1000.0),"
                        " attempts = $3::int, polls = $5::int, last_error = $4, lease_owner = NULL, lease_until = NULL"
-                       " WHERE id = $1",
-                       5, p, NULL, NULL, true);
+                       " WHERE id = $1 AND fence = $6",
+                       6, p, NULL, NULL, true);
 }
 
-/* Deletes a finished job. */
+/* Deletes a finished job, if the claim still holds (fenced). */
 enum db_rc db_job_delete(struct db *db, const struct db_job *job)
 {
-    char id[24];
+    char id[24], fence[24];
     snprintf(id, sizeof id, "%lld", job->id);
-    const char *p[] = { id };
-    return db_command(db, "DELETE FROM jobs WHERE id = $1", 1, p, NULL, NULL, true);
+    snprintf(fence, sizeof fence, "%lld", job->fence);
+    const char *p[] = { id, fence };
+    return db_command(db, "DELETE FROM jobs WHERE id = $1 AND fence = $2", 2, p, NULL, NULL, true);
 }
 
 /* Hands the job back untouched, if it is still ours. */
@@ -117,29 +119,29 @@ enum db_rc db_job_listen(struct db *db)
     return rc;
 }
 
-/* Sleeps on the connection's socket until a notification or the timeout. */
-bool db_job_wait(struct db *db, long timeout_ms)
+/* Reads what arrived on the socket and collects the notifications: DB_WAKE_* bits. */
+static unsigned db_job_notifies(struct db *db)
 {
-    bool got = false;
+    unsigned got = 0;
     PGnotify *n;
-    PQconsumeInput(db->conn);
+    if (!PQconsumeInput(db->conn))
+        db->down = true;
     while ((n = PQnotifies(db->conn)) != NULL) {
-        got = true;
+        got |= strcmp(n->extra, "webhook") == 0 ? DB_WAKE_WEBHOOK : DB_WAKE_JOB;
         PQfreemem(n);
     }
-    if (got)
-        return true;
+    return got;
+}
+
+/* Sleeps on the connection's socket until a notification or the timeout. */
+unsigned db_job_wait(struct db *db, long timeout_ms)
+{
+    unsigned got = db_job_notifies(db);
     struct pollfd pfd = { .fd = PQsocket(db->conn), .events = POLLIN };
-    if (pfd.fd < 0 || timeout_ms <= 0)
-        return false;
-    if (poll(&pfd, 1, (int)(timeout_ms > 600000 ? 600000 : timeout_ms)) > 0) {
-        if (!PQconsumeInput(db->conn))
-            db->down = true;
-        while ((n = PQnotifies(db->conn)) != NULL) {
-            got = true;
-            PQfreemem(n);
-        }
-    }
+    if (got || pfd.fd < 0 || timeout_ms <= 0)
+        return got;
+    if (poll(&pfd, 1, (int)(timeout_ms > 600000 ? 600000 : timeout_ms)) > 0)
+        got = db_job_notifies(db);
     return got;
 }
 

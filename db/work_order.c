@@ -12,15 +12,28 @@
 enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **order, json_t **authzs,
                               struct db_order_blobs *blobs)
 {
+    static const char sql[] =
+        "SELECT o.id, o.tenant_id, o.status, o.step, o.domains, o.challenge, o.key_type, o.ca, o.customer_ref,"
+        " o.acme_order_url, o.finalize_url, o.cert_url, o.certificate_id, o.dns_provider_id, o.allow_partial,"
+        " extract(epoch FROM now() - o.step_since)::int AS step_age_s, o.failover_cas,"
+        " o.new_order_sent_at IS NOT NULL AS new_order_sent, o.replaces_certificate_id,"
+        " o.waiting IS NOT NULL AS waiting_shown, o.profile,"
+        " (SELECT r.ari_cert_id FROM certificates r WHERE r.id = o.replaces_certificate_id) AS replaces_ari_cert_id,"
+        " (SELECT coalesce(json_agg(x ORDER BY x.id), '[]') FROM"
+        "  (SELECT a.id, a.url, a.domain, a.wildcard, a.status, a.challenge_type, a.challenge_url, a.token,"
+        "   a.key_authorization, a.responded_at IS NOT NULL AS responded, a.record_name, a.record_value,"
+        "   a.record_target, a.record_zone, a.published_at IS NOT NULL AS published,"
+        "   a.propagated_at IS NOT NULL AS propagated, a.cleaned_at IS NOT NULL AS cleaned,"
+        "   greatest(0, ceil(extract(epoch FROM a.poll_after - now()) * 1000))::bigint AS poll_wait_ms"
+        "   FROM authorizations a WHERE a.order_id = o.id) x) AS authzs,"
+        " o.key_sealed, o.csr_der, ac.id AS account_id, ac.key_sealed AS account_sealed, ac.url AS account_url"
+        " FROM orders o LEFT JOIN acme_accounts ac ON ac.tenant_id = o.tenant_id AND ac.ca = o.ca"
+        " WHERE o.id = $1";
     const char *p[] = { order_id };
     enum db_rc rc;
-    PGresult *res = db_exec(db,
-                            "SELECT id, tenant_id, status, step, domains, challenge, key_type, ca, customer_ref,"
-                            " acme_order_url, finalize_url, cert_url, certificate_id, dns_provider_id, allow_partial,"
-                            " extract(epoch FROM now() - step_since)::int AS step_age_s, failover_cas,"
-                            " new_order_sent_at IS NOT NULL AS new_order_sent, key_sealed, csr_der"
-                            " FROM orders WHERE id = $1",
-                            1, p, NULL, NULL, &rc);
+    memset(blobs, 0, sizeof *blobs);
+    *order = *authzs = NULL;
+    PGresult *res = db_exec(db, sql, 1, p, NULL, NULL, &rc);
     if (!res)
         return rc;
     if (PQntuples(res) == 0) {
@@ -28,27 +41,36 @@ enum db_rc db_work_order_load(struct db *db, const char *order_id, json_t **orde
         return DB_NOTFOUND;
     }
     *order = db_row_json(res, 0);
-    memset(blobs, 0, sizeof *blobs);
+    *authzs = json_incref(json_object_get(*order, "authzs"));
+    /* What is not the order's own goes out of its row. */
+    static const char *const extra[] = { "authzs", "account_id", "account_url", NULL };
+    for (const char *const *k = extra; *k; k++)
+        json_object_del(*order, *k);
+    if (!json_is_array(*authzs)) {
+        json_decref(*authzs);
+        *authzs = json_array();
+    }
     db_get_bytea(res, 0, PQfnumber(res, "key_sealed"), &blobs->key_sealed, &blobs->key_len);
     db_get_bytea(res, 0, PQfnumber(res, "csr_der"), &blobs->csr_der, &blobs->csr_len);
-    PQclear(res);
-    rc = db_query_rows(db,
-                       "SELECT id, url, domain, wildcard, status, challenge_type, challenge_url, token,"
-                       " key_authorization, responded_at IS NOT NULL AS responded, record_name, record_value,"
-                       " record_target, record_zone, published_at IS NOT NULL AS published,"
-                       " propagated_at IS NOT NULL AS propagated, cleaned_at IS NOT NULL AS cleaned,"
-                       " greatest(0, ceil(extract(epoch FROM poll_after - now()) * 1000))::bigint AS poll_wait_ms"
-                       " FROM authorizations WHERE order_id = $1 ORDER BY id",
-                       1, p, NULL, NULL, authzs);
-    if (rc != DB_OK) {
-        json_decref(*order);
-        free(blobs->key_sealed);
-        free(blobs->csr_der);
-        memset(blobs, 0, sizeof *blobs);
-        *order = NULL;
-        return rc;
+    int acol = PQfnumber(res, "account_id");
+    if (!PQgetisnull(res, 0, acol) &&
+        db_get_bytea(res, 0, PQfnumber(res, "account_sealed"), &blobs->account_sealed, &blobs->account_len)) {
+        blobs->account_id = strtoll(PQgetvalue(res, 0, acol), NULL, 10);
+        int ucol = PQfnumber(res, "account_url");
+        blobs->account_url = PQgetisnull(res, 0, ucol) ? NULL : xstrdup(PQgetvalue(res, 0, ucol));
     }
+    PQclear(res);
     return DB_OK;
+}
+
+/* Frees what db_work_order_load put in blobs. */
+void db_order_blobs_free(struct db_order_blobs *blobs)
+{
+    free(blobs->key_sealed);
+    free(blobs->csr_der);
+    free(blobs->account_sealed);
+    free(blobs->account_url);
+    memset(blobs, 0, sizeof *blobs);
 }
 
 /* Moves the order along; problem NULL clears it. */
@@ -278,41 +300,42 @@ enum db_rc db_work_cert_store(struct db *db, const struct db_cert_new *c, char *
     enum db_rc rc = db_work_chain_id(db, c->chain_pem, &chain_id);
     if (rc != DB_OK)
         return rc;
-    char nb[24], na[24];
+    char nb[24], na[24], at[24];
     snprintf(nb, sizeof nb, "%lld", c->not_before);
     snprintf(na, sizeof na, "%lld", c->not_after);
+    snprintf(at, sizeof at, "%lld", c->renew_at);
     char *domains = json_dumps(c->domains, JSON_COMPACT);
     const char *p[] = { c->tenant_id, c->order_id, c->ca, domains, c->serial, nb, na,
-                        c->cert_pem, chain_id, c->key_type, (const char *)c->key_sealed };
-    int lens[11] = { 0 }, bin[11] = { 0 };
+                        c->cert_pem, chain_id, c->key_type, (const char *)c->key_sealed, c->ari_cert_id, at };
+    int lens[13] = { 0 }, bin[13] = { 0 };
     lens[10] = (int)c->key_len;
     bin[10] = 1;
+    /* A repeat (the order has its certificate already) inserts nothing and links the same one. */
     PGresult *res = db_exec(db,
-                            "WITH ins AS (INSERT INTO certificates (tenant_id, order_id, ca, domains, serial,"
-                            "   not_before, not_after, cert_pem, chain_id, key_type, key_sealed)"
+                            "WITH o AS (SELECT auto_renew FROM orders WHERE id = $2),"
+                            " ins AS (INSERT INTO certificates (tenant_id, order_id, ca, domains, serial,"
+                            "   not_before, not_after, cert_pem, chain_id, key_type, key_sealed, ari_cert_id,"
+                            "   auto_renew, renew_at)"
                             " SELECT $1, $2, $3, array(SELECT jsonb_array_elements_text($4::jsonb)), $5,"
-                            "   to_timestamp($6::bigint), to_timestamp($7::bigint), $8, $9::bigint, $10, $11"
-                            " ON CONFLICT (order_id) DO NOTHING RETURNING id)"
-                            " SELECT id FROM ins UNION ALL SELECT id FROM certificates WHERE order_id = $2",
-                            11, p, lens, bin, &rc);
+                            "   to_timestamp($6::bigint), to_timestamp($7::bigint), $8, $9::bigint, $10, $11, $12,"
+                            "   o.auto_renew, CASE WHEN o.auto_renew THEN to_timestamp($13::bigint) END FROM o"
+                            " ON CONFLICT (order_id) DO NOTHING RETURNING id),"
+                            " c AS (SELECT id FROM ins UNION ALL SELECT id FROM certificates WHERE order_id = $2),"
+                            " u AS (UPDATE orders SET certificate_id = (SELECT id FROM c LIMIT 1), updated_at = now()"
+                            "   WHERE id = $2 AND EXISTS (SELECT 1 FROM c) RETURNING 1)"
+                            " SELECT id, (SELECT count(*) FROM u) AS linked FROM c LIMIT 1",
+                            13, p, lens, bin, &rc);
     free(domains);
     free(chain_id);
     if (!res)
         return rc;
-    if (PQntuples(res) == 0) {
+    if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 1), "1") != 0) {
         PQclear(res);
         return DB_NOTFOUND;
     }
     *cert_id = xstrdup(PQgetvalue(res, 0, 0));
     PQclear(res);
-    const char *p2[] = { c->order_id, *cert_id };
-    rc = db_command(db, "UPDATE orders SET certificate_id = $2, updated_at = now() WHERE id = $1", 2, p2, NULL,
-                    NULL, true);
-    if (rc != DB_OK) {
-        free(*cert_id);
-        *cert_id = NULL;
-    }
-    return rc;
+    return DB_OK;
 }
 
 /* Notes that newOrder is about to be sent, or that the CA refused it (committed at once: it must survive a crash). */

@@ -72,4 +72,5 @@ void fcgi_ctx_free(struct fcgi_ctx *ctx)
 {
     db_close(ctx->db);
     ctx->db = NULL;
+    fcgi_auth_cache_clear(&ctx->keys);
 }

@@ -7,6 +7,7 @@
 
 #include "base/config.h"
 #include "crypto/seal.h"
+#include "auth_cache.h"
 #include "db.h"
 #include "response.h"
 
@@ -30,6 +31,7 @@ struct fcgi_ctx {
     struct db *db;        /* NULL until connected */
     time_t next_connect;  /* no new connection attempt before this time */
     bool db_down_logged;  /* the outage was logged once already */
+    struct fcgi_auth_cache keys; /* API keys looked up lately (auth_cache.h) */
 };
 
 void fcgi_ctx_init(struct fcgi_ctx *ctx, const struct fcgi_app *app, int thread);

@@ -48,11 +48,19 @@ bool fcgi_auth(struct fcgi_ctx *ctx, struct fcgi_req *req, struct fcgi_resp *res
         fcgi_resp_problem(resp, FCGI_PROB_INTERNAL, NULL, NULL);
         return false;
     }
-    struct db *db = fcgi_ctx_db_or_503(ctx, resp);
-    if (!db)
-        return false;
     struct db_api_tenant_rate own;
-    enum db_rc rc = db_api_key_auth(db, hash, &req->tenant_id, &req->api_key_id, &own);
+    enum db_rc rc = DB_OK;
+    if (!fcgi_auth_cache_get(&ctx->keys, hash, &req->tenant_id, &req->api_key_id, &own)) {
+        struct db *db = fcgi_ctx_db_or_503(ctx, resp);
+        if (!db) {
+            OPENSSL_cleanse(hash, sizeof hash);
+            return false;
+        }
+        rc = db_api_key_auth(db, hash, &req->tenant_id, &req->api_key_id, &own);
+        if (rc == DB_OK)
+            fcgi_auth_cache_put(&ctx->keys, hash, req->tenant_id, req->api_key_id, &own,
+                                ctx->app->cfg->key_cache_ms);
+    }
     OPENSSL_cleanse(hash, sizeof hash);
     if (rc == DB_NOTFOUND) {
         fcgi_resp_problem(resp, FCGI_PROB_UNAUTHORIZED, NULL, "the API key is unknown or has been revoked");

@@ -1,5 +1,6 @@
 /* dns_providers — the DNS provider endpoints. */
 #include "dns_providers.h"
+#include "base/clock.h"
 
 #include "base/log.h"
 #include "base/xalloc.h"
@@ -321,14 +322,6 @@ void fcgi_dns_providers_delete(struct fcgi_ctx *ctx, struct fcgi_req *req, struc
     json_decref(busy);
 }
 
-/* Milliseconds on the monotonic clock. */
-static long long fcgi_dnp_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Copies a provider's reason for a problem detail: its text may come from a DNS server or a program. */
 static const char *fcgi_dnp_reason(char *dst, size_t dstlen, const char *reason)
 {
@@ -376,13 +369,13 @@ static void fcgi_dnp_run_test(const struct provider *p, const char *record, stru
     char *value = b64url_encode(raw, sizeof raw);
     struct provider_record r = { .name = record, .zone = NULL, .value = value, .ttl = FCGI_DNP_TEST_TTL };
     err[0] = '\0';
-    long long t0 = fcgi_dnp_now_ms();
+    long long t0 = clock_now_ms();
     if (!provider_present(p, &r, err, sizeof err)) {
         fcgi_resp_problemf(resp, FCGI_PROB_PROVIDER_TEST_FAILED, NULL, "publishing TXT %s failed: %s", record,
                            fcgi_dnp_reason(safe, sizeof safe, err[0] ? err : "no reason given"));
         goto out;
     }
-    long long t1 = fcgi_dnp_now_ms();
+    long long t1 = clock_now_ms();
     err[0] = '\0';
     if (!provider_cleanup(p, &r, err, sizeof err)) {
         fcgi_resp_problemf(resp, FCGI_PROB_PROVIDER_TEST_FAILED, NULL,
@@ -390,7 +383,7 @@ static void fcgi_dnp_run_test(const struct provider *p, const char *record, stru
                            fcgi_dnp_reason(safe, sizeof safe, err[0] ? err : "no reason given"));
         goto out;
     }
-    long long t2 = fcgi_dnp_now_ms();
+    long long t2 = clock_now_ms();
     json_t *o = json_pack("{s:b, s:{s:s, s:s, s:s}, s:I, s:I}", "ok", 1, "record", "name", record, "type", "TXT",
                           "value", value, "published_ms", (json_int_t)(t1 - t0), "removed_ms", (json_int_t)(t2 - t1));
     fcgi_resp_json(resp, 200, o);

@@ -7,6 +7,7 @@
  * threads (default 4), each with its own database connection. SIGTERM or SIGINT:
  * stop accepting, finish the requests in progress, exit 0.
  */
+#include "db.h"
 #include "app.h"
 #include "base/config.h"
 #include "base/log.h"
@@ -168,6 +169,7 @@ int main(int argc, char **argv)
     }
     log_set_level((enum log_level)cfg->log_level);
     log_set_format((enum log_format)cfg->log_format);
+    db_set_transaction_pooling(cfg->db_pooled);
     app.cfg = cfg;
     if (!seal_keyring_load(&app.keys, cfg->master_key_file, cfg->previous_master_key_files, err, sizeof err)) {
         fprintf(stderr, "certmill-fcgi: %s\n", err);

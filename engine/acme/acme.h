@@ -10,6 +10,7 @@
 #define CM_ACME_H
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -226,6 +227,8 @@ struct acme_ari {
 char *acme_ari_cert_id_raw(const unsigned char *aki, size_t akilen, const unsigned char *serial, size_t seriallen);
 /* The identifier of the first certificate of a PEM text (caller frees); NULL when unreadable or without AKI. */
 char *acme_ari_cert_id(const char *pem, size_t len);
+/* The identifier of a parsed certificate (caller frees); NULL without AKI keyIdentifier. */
+char *acme_ari_cert_id_x509(const X509 *x);
 /* Parses a renewalInfo answer (at most ACME_ARI_MAX_RESPONSE bytes); retry_after is left to the caller. */
 bool acme_ari_parse(const char *json, size_t len, struct acme_ari *out);
 /* Seconds until the next renewalInfo check from a Retry-After value (NULL: absent), clamped. */

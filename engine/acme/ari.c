@@ -69,17 +69,22 @@ char *acme_ari_cert_id(const char *pem, size_t len)
     BIO *b = BIO_new_mem_buf(pem, (int)len);
     X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
     BIO_free(b);
-    if (!x)
-        return NULL;
+    char *id = x ? acme_ari_cert_id_x509(x) : NULL;
+    X509_free(x);
+    return id;
+}
+
+/* The identifier of a parsed certificate: base64url(AKI keyIdentifier) "." base64url(serial). */
+char *acme_ari_cert_id_x509(const X509 *x)
+{
     char *id = NULL;
     unsigned char *serial = NULL;
     size_t slen = 0;
     /* Only keyIdentifier counts: a certificate without it (or without AKI) has no ARI identifier. */
-    const ASN1_OCTET_STRING *kid = X509_get0_authority_key_id(x);
+    const ASN1_OCTET_STRING *kid = X509_get0_authority_key_id((X509 *)x);
     if (kid && acme_ari_serial(x, &serial, &slen))
         id = acme_ari_cert_id_raw(ASN1_STRING_get0_data(kid), (size_t)ASN1_STRING_length(kid), serial, slen);
     free(serial);
-    X509_free(x);
     return id;
 }
 

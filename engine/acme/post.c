@@ -1,5 +1,6 @@
 /* acme/post.c — the signed POST (RFC 8555 §6.2) with its bounded badNonce retry. */
 #include "acme/internal.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "crypto/jws.h"
 
@@ -47,14 +48,6 @@ static bool acme_is_bad_nonce(const struct acme_http_resp *resp)
     return bad;
 }
 
-/* Milliseconds on the monotonic clock. */
-static long long acme_post_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Signs payload for url and posts it. A badNonce answer is retried with the nonce that
  * came with it, at most ACME_MAX_BADNONCE_RETRIES times and ACME_MAX_BADNONCE_MS long:
@@ -66,7 +59,7 @@ enum acme_rc acme_post(struct acme_client *c, EVP_PKEY *key, const char *kid, co
                        const char *accept, struct acme_http_resp *resp, struct acme_result *res)
 {
     enum acme_rc rc = acme_directory_load(c, res);
-    long long deadline = acme_post_now_ms() + ACME_MAX_BADNONCE_MS;
+    long long deadline = clock_now_ms() + ACME_MAX_BADNONCE_MS;
     for (int attempt = 0; rc == ACME_OK; attempt++) {
         char *nonce = NULL;
         rc = acme_nonce_take(c, &nonce, res);
@@ -86,7 +79,7 @@ enum acme_rc acme_post(struct acme_client *c, EVP_PKEY *key, const char *kid, co
             acme_result_take_response(res, resp);
             break;
         }
-        if (acme_is_bad_nonce(resp) && attempt < ACME_MAX_BADNONCE_RETRIES && acme_post_now_ms() < deadline) {
+        if (acme_is_bad_nonce(resp) && attempt < ACME_MAX_BADNONCE_RETRIES && clock_now_ms() < deadline) {
             char safe_url[160];
             log_debug("acme: POST %s: badNonce, retrying (%d of %d)", log_safe(safe_url, sizeof safe_url, url),
                       attempt + 1, ACME_MAX_BADNONCE_RETRIES);

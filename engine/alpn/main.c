@@ -19,6 +19,7 @@
 #include "base/config.h"
 #include "base/log.h"
 #include "crypto/key.h"
+#include "db.h"
 
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -149,6 +150,7 @@ int main(int argc, char **argv)
     }
     log_set_level((enum log_level)cfg->log_level);
     log_set_format((enum log_format)cfg->log_format);
+    db_set_transaction_pooling(cfg->db_pooled);
 
     sigset_t wait_mask;
     alpn_signals(&wait_mask);

@@ -16,11 +16,11 @@
 #define CONFIG_DEFAULT_PATH "/etc/certmill/certmill.conf"
 
 /* The keys each section may hold; anything else is a typo worth stopping for. */
-static const char *const config_keys_database[] = { "conninfo", "conninfo_api", "conninfo_worker", NULL };
+static const char *const config_keys_database[] = { "conninfo", "conninfo_api", "conninfo_worker", "transaction_pooling", NULL };
 static const char *const config_keys_keys[] = { "master_key_file", "previous_master_key_files", NULL };
 static const char *const config_keys_api[] = { "fcgi_listen", "default_ca", "max_body", "max_names",
                                                "rate_limit", "rate_burst", "max_active_orders",
-                                               "max_certificates", NULL };
+                                               "max_certificates", "key_cache_ms", NULL };
 static const char *const config_keys_worker[] = { "poll_interval_ms", "lease_seconds", NULL };
 static const char *const config_keys_log[] = { "level", "format", NULL };
 static const char *const config_keys_dns[] = { "resolvers",     "port", "timeout_ms", "propagation_timeout_s",
@@ -356,6 +356,8 @@ static bool config_from_ini(const struct ini *ini, struct config *cfg, char *err
     /* Each service connects as its own role (docs/security.md); absent: the owner's conninfo. */
     cfg->db_conninfo_api = config_str(ini, "database", "conninfo_api", cfg->db_conninfo);
     cfg->db_conninfo_worker = config_str(ini, "database", "conninfo_worker", cfg->db_conninfo);
+    if (!config_bool(ini, "database", "transaction_pooling", false, &cfg->db_pooled, err, errlen))
+        return false;
     cfg->master_key_file = config_str(ini, "keys", "master_key_file", "/etc/certmill/master.key");
     cfg->previous_master_key_files = config_str(ini, "keys", "previous_master_key_files", NULL);
     cfg->fcgi_listen = config_str(ini, "api", "fcgi_listen", "127.0.0.1:9000");
@@ -365,6 +367,9 @@ static bool config_from_ini(const struct ini *ini, struct config *cfg, char *err
     if (!config_int(ini, "api", "max_names", 1, 100, 100, &n, err, errlen))
         return false;
     cfg->max_names = (int)n;
+    if (!config_int(ini, "api", "key_cache_ms", 0, 60000, 2000, &n, err, errlen))
+        return false;
+    cfg->key_cache_ms = n;
     if (!config_api_limits(ini, cfg, err, errlen))
         return false;
     if (!config_int(ini, "worker", "poll_interval_ms", 10, 600000, 1000, &n, err, errlen))

@@ -36,12 +36,14 @@ struct config {
     char *db_conninfo;        /* the owner's: certmill migrate and the CLI */
     char *db_conninfo_api;    /* certmill-fcgi and certmill-alpn (default: db_conninfo) */
     char *db_conninfo_worker; /* certmill-worker (default: db_conninfo) */
+    bool db_pooled;           /* api/worker connections go through a transaction pooler (db.h) */
     char *master_key_file;
     char *previous_master_key_files; /* space-separated, decrypt only; NULL when none */
     char *fcgi_listen;    /* host:port or a socket path */
     char *default_ca;
     size_t max_body;      /* bytes of a request body */
     int max_names;        /* names per order */
+    long key_cache_ms;    /* how long a front keeps an API key it looked up (fcgi/auth_cache.h); 0: never */
     /* Abuse limits per tenant (rate_limit, rate_burst, max_*); a tenant's own override wins. */
     struct rate_rule api_rate; /* requests; per_s 0: none */
     long max_active_orders;    /* orders not final; -1: none */

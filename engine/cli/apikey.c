@@ -4,10 +4,12 @@
 #include "base/xalloc.h"
 #include "crypto/b64.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Draws 32 random bytes, encodes them, and hashes the whole key as the API will. */
 bool apikey_generate(char **key, unsigned char hash[32])
@@ -26,4 +28,13 @@ bool apikey_generate(char **key, unsigned char hash[32])
         return false;
     }
     return true;
+}
+
+/* Waits [api] key_cache_ms, the longest a front keeps what it looked up about a key. */
+void apikey_cache_wait(const struct config *cfg)
+{
+    long ms = cfg->key_cache_ms;
+    struct timespec wait = { ms / 1000, (ms % 1000) * 1000000L };
+    while (nanosleep(&wait, &wait) != 0 && errno == EINTR)
+        ;
 }

@@ -137,13 +137,14 @@ static int cli_key_create(struct db *db, const char *tenant)
     return ret;
 }
 
-/* certmill key revoke KEY_ID */
-static int cli_key_revoke(struct db *db, const char *key_id)
+/* certmill key revoke KEY_ID: returns once no front accepts the key any more. */
+static int cli_key_revoke(const struct config *cfg, struct db *db, const char *key_id)
 {
     json_t *k = NULL;
     enum db_rc rc = db_apikey_revoke(db, key_id, &k);
     if (rc != DB_OK)
         return cli_db_fail(rc, "key");
+    apikey_cache_wait(cfg);
     cli_print(k);
     json_decref(k);
     return CLI_OK;
@@ -174,7 +175,7 @@ static int cli_order_list(struct db *db, const char *tenant)
 }
 
 /* Runs the subcommand named by argv. */
-static int cli_dispatch(struct db *db, int argc, char **argv)
+static int cli_dispatch(const struct config *cfg, struct db *db, int argc, char **argv)
 {
     const char *cmd = argv[0], *sub = argc > 1 ? argv[1] : "";
     if (!strcmp(cmd, "migrate") && argc == 1)
@@ -186,7 +187,7 @@ static int cli_dispatch(struct db *db, int argc, char **argv)
     if (!strcmp(cmd, "key") && !strcmp(sub, "create") && argc == 3)
         return cli_key_create(db, argv[2]);
     if (!strcmp(cmd, "key") && !strcmp(sub, "revoke") && argc == 3)
-        return cli_key_revoke(db, argv[2]);
+        return cli_key_revoke(cfg, db, argv[2]);
     if (!strcmp(cmd, "order") && !strcmp(sub, "list") && argc <= 3)
         return cli_order_list(db, argc == 3 ? argv[2] : NULL);
     return cli_usage();
@@ -216,6 +217,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "certmill: %s\n", err);
         return CLI_USAGE;
     }
+    db_set_transaction_pooling(cfg->db_pooled);
     if (!strcmp(argv[0], "doctor") && argc == 1) { /* it opens the database itself, to say why it cannot */
         int dret = doctor_run(cfg);
         config_free(cfg);
@@ -243,7 +245,7 @@ int main(int argc, char **argv)
     else if (ret < 0 && !strcmp(argv[0], "tenant"))
         ret = tenant_cmd_run(cfg, db, argc, argv);
     if (ret < 0)
-        ret = cli_dispatch(db, argc, argv);
+        ret = cli_dispatch(cfg, db, argc, argv);
     audit_cmd_after(&audit, db, argc, argv, ret);
     db_close(db);
     config_free(cfg);

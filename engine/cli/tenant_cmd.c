@@ -2,6 +2,7 @@
 #include "tenant_cmd.h"
 
 #include "account_cmd.h"
+#include "apikey.h"
 #include "db_admin.h"
 
 #include <jansson.h>
@@ -112,7 +113,7 @@ static bool tenant_limit_value(int i, const char *v, char *out, size_t n, const 
 }
 
 /* certmill tenant set-limits TENANT [--rate R] [--burst N] [--max-active-orders N] [--max-certificates N] */
-static int tenant_set_limits(struct db *db, int argc, char **argv)
+static int tenant_set_limits(const struct config *cfg, struct db *db, int argc, char **argv)
 {
     static const char *const opts[4] = { "--rate", "--burst", "--max-active-orders", "--max-certificates" };
     bool set[4] = { false, false, false, false };
@@ -140,6 +141,7 @@ static int tenant_set_limits(struct db *db, int argc, char **argv)
         fputs("certmill: tenant set-limits: database error\n", stderr);
         return TENANT_CMD_FAIL;
     }
+    apikey_cache_wait(cfg); /* the fronts apply the new rate from now on */
     /* The rate as an operator writes it ("5/s", "none"); null: the server's default. */
     const char *per_s = json_string_value(json_object_get(row, "rate_per_s"));
     char rate[32];
@@ -194,6 +196,7 @@ static int tenant_remove(const struct config *cfg, struct db *db, const char *te
         fputs("certmill: tenant remove: database error; the tenant is kept\n", stderr);
         ret = TENANT_CMD_FAIL;
     } else {
+        apikey_cache_wait(cfg); /* no front takes the tenant's keys any more */
         json_t *out = json_pack("{s:s, s:b}", "tenant_id", id, "removed", 1);
         char *text = json_dumps(out, JSON_COMPACT);
         if (text)
@@ -212,7 +215,7 @@ int tenant_cmd_run(const struct config *cfg, struct db *db, int argc, char **arg
     if (strcmp(sub, "set-ca") == 0)
         return argc >= 4 ? tenant_set_ca(cfg, db, argc, argv) : tenant_cmd_usage();
     if (strcmp(sub, "set-limits") == 0)
-        return argc >= 5 && argc % 2 == 1 ? tenant_set_limits(db, argc, argv) : tenant_cmd_usage();
+        return argc >= 5 && argc % 2 == 1 ? tenant_set_limits(cfg, db, argc, argv) : tenant_cmd_usage();
     if (strcmp(sub, "remove") == 0) {
         if (argc == 3)
             return tenant_remove(cfg, db, argv[2], false);

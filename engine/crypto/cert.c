@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -100,6 +101,25 @@ static void cert_names(X509 *x, struct cert_info *out)
     GENERAL_NAMES_free(gens);
 }
 
+/* The last chain this thread read: the text after the leaf, as it came and as normalised. */
+static _Thread_local struct {
+    unsigned char sha256[32];
+    char *chain_pem;
+} cert_last_chain;
+
+/* The SHA-256 of the text after the first PEM block (the issuers); false when there is none. */
+static bool cert_chain_id(const char *pem, size_t len, size_t *leaf_len, unsigned char id[32])
+{
+    static const char end[] = "-----END ";
+    const char *e = memmem(pem, len, end, sizeof end - 1);
+    const char *nl = e ? memchr(e, '\n', len - (size_t)(e - pem)) : NULL;
+    if (!nl)
+        return false;
+    *leaf_len = (size_t)(nl + 1 - pem);
+    unsigned int n = 0;
+    return *leaf_len < len && EVP_Digest(nl + 1, len - *leaf_len, id, &n, EVP_sha256(), NULL) == 1 && n == 32;
+}
+
 /* Parses a PEM chain as the CA sends it; false when there is no certificate in it. */
 bool cert_parse_chain(const char *pem, size_t len, struct cert_info *out)
 {
@@ -115,7 +135,12 @@ bool cert_parse_chain(const char *pem, size_t len, struct cert_info *out)
     memset(out, 0, sizeof *out);
     if (!pem || len == 0 || len > INT_MAX)
         goto done;
-    bio = BIO_new_mem_buf(pem, (int)len);
+    /* The same issuers as last time: only the leaf is parsed. */
+    size_t leaf_len = 0;
+    unsigned char id[32];
+    bool known = cert_chain_id(pem, len, &leaf_len, id) && cert_last_chain.chain_pem &&
+                 memcmp(id, cert_last_chain.sha256, sizeof id) == 0;
+    bio = BIO_new_mem_buf(pem, (int)(known ? leaf_len : len));
     if (!bio)
         goto done;
     while (n < CERT_MAX_CHAIN) {
@@ -126,7 +151,7 @@ bool cert_parse_chain(const char *pem, size_t len, struct cert_info *out)
     }
     /* The loop ends on "no more PEM": that is an error in the queue we do not care about. */
     ERR_clear_error();
-    if (n == 0) {
+    if (n == 0 || (known && n != 1)) {
         log_warn("cert: no certificate in the chain");
         goto done;
     }
@@ -141,6 +166,8 @@ bool cert_parse_chain(const char *pem, size_t len, struct cert_info *out)
     }
     if (!cert_pem_append(&leaf, certs[0]))
         goto done;
+    if (known)
+        buf_puts(&chain, cert_last_chain.chain_pem);
     for (size_t i = 1; i < n; i++)
         if (!cert_pem_append(&chain, certs[i]))
             goto done;
@@ -154,6 +181,13 @@ bool cert_parse_chain(const char *pem, size_t len, struct cert_info *out)
     out->leaf_pem = buf_steal(&leaf);
     out->chain_pem = buf_steal(&chain);
     out->fullchain_pem = xasprintf("%s%s", out->leaf_pem, out->chain_pem);
+    out->leaf = certs[0];
+    certs[0] = NULL;
+    if (!known && n > 1 && leaf_len) {
+        free(cert_last_chain.chain_pem);
+        cert_last_chain.chain_pem = xstrdup(out->chain_pem);
+        memcpy(cert_last_chain.sha256, id, sizeof id);
+    }
     ok = true;
 done:
     for (size_t i = 0; i < n; i++)
@@ -166,22 +200,18 @@ done:
     return ok;
 }
 
-/* True when the leaf's public key is key's. */
-bool cert_matches_key(const char *leaf_pem, EVP_PKEY *key)
+/* Forgets the chain this thread kept. */
+void cert_chain_forget(void)
 {
-    if (!leaf_pem || !key)
-        return false;
-    size_t len = strlen(leaf_pem);
-    if (len > INT_MAX)
-        return false;
-    BIO *bio = BIO_new_mem_buf(leaf_pem, (int)len);
-    X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-    EVP_PKEY *pub = x ? X509_get0_pubkey(x) : NULL;
-    bool ok = pub && EVP_PKEY_eq(pub, key) == 1;
-    X509_free(x);
-    BIO_free(bio);
-    ERR_clear_error();
-    return ok;
+    free(cert_last_chain.chain_pem);
+    memset(&cert_last_chain, 0, sizeof cert_last_chain);
+}
+
+/* True when the parsed leaf's public key is key's. */
+bool cert_info_matches_key(const struct cert_info *ci, EVP_PKEY *key)
+{
+    EVP_PKEY *pub = ci && ci->leaf ? X509_get0_pubkey(ci->leaf) : NULL;
+    return pub && key && EVP_PKEY_eq(pub, key) == 1;
 }
 
 /* The DER of the first certificate of a PEM text (revokeCert sends it); false when there is none. */
@@ -220,5 +250,6 @@ void cert_info_free(struct cert_info *ci)
     for (size_t i = 0; i < ci->n_names; i++)
         free(ci->names[i]);
     free(ci->names);
+    X509_free(ci->leaf);
     memset(ci, 0, sizeof *ci);
 }

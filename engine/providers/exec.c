@@ -1,5 +1,6 @@
 /* exec — the "exec" provider: an operator's program, called as lego's exec provider calls it. */
 #include "provider_impl.h"
+#include "base/clock.h"
 
 #include "base/buf.h"
 #include "base/log.h"
@@ -20,14 +21,6 @@
 #define EXEC_MAX_OUTPUT 16384 /* bytes of the program's output kept for the log */
 
 extern char **environ;
-
-/* Milliseconds on the monotonic clock. */
-static long long exec_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Tells whether program is one of the operator's allowed programs (a space-separated list). */
 static bool exec_allowed(const char *list, const char *program)
@@ -51,7 +44,7 @@ static bool exec_collect(int fd, long long deadline, struct buf *out)
 {
     char chunk[4096];
     for (;;) {
-        long long left = deadline - exec_now_ms();
+        long long left = deadline - clock_now_ms();
         if (left <= 0)
             return false;
         struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -130,7 +123,7 @@ bool provider_exec_run(const struct provider *p, const struct provider_record *r
     } else {
         struct buf out;
         buf_init(&out, 0);
-        bool in_time = exec_collect(pipefd[0], exec_now_ms() + timeout_s * 1000, &out);
+        bool in_time = exec_collect(pipefd[0], clock_now_ms() + timeout_s * 1000, &out);
         if (!in_time)
             kill(-pid, SIGKILL); /* the whole group: a hook's own children go too */
         int status = 0;

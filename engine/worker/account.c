@@ -90,7 +90,19 @@ enum step_rc step_account(struct step *s)
     size_t slen = 0;
     char *url = NULL;
     enum step_rc ret = STEP_RC_OK;
-    enum db_rc rc = db_account_get(s->w->db, s->tenant_id, s->ca->conf->name, &id, &sealed, &slen, &url);
+    enum db_rc rc = DB_OK;
+    const char *order_ca = s->order ? step_order_str(s, "ca") : NULL;
+    if (s->blobs.account_sealed && order_ca && strcmp(order_ca, s->ca->conf->name) == 0) {
+        /* Read with the order (db_work_order_load): taken over, not read again. */
+        id = s->blobs.account_id;
+        sealed = s->blobs.account_sealed;
+        slen = s->blobs.account_len;
+        url = s->blobs.account_url;
+        s->blobs.account_sealed = NULL;
+        s->blobs.account_url = NULL;
+    } else {
+        rc = db_account_get(s->w->db, s->tenant_id, s->ca->conf->name, &id, &sealed, &slen, &url);
+    }
     if (rc == DB_NOTFOUND) {
         ret = step_account_create_key(s, aad);
         if (ret == STEP_RC_OK)
@@ -103,8 +115,11 @@ enum step_rc step_account(struct step *s)
     unsigned char *pem = NULL;
     size_t pemlen = 0;
     if (ret == STEP_RC_OK) {
-        if (seal_decrypt_legacy(&s->w->keys, sealed, slen, aad, legacy, &pem, &pemlen))
+        s->account_key = keycache_get(&s->w->decoded_keys, aad, sealed, slen);
+        if (!s->account_key && seal_decrypt_legacy(&s->w->keys, sealed, slen, aad, legacy, &pem, &pemlen)) {
             s->account_key = key_from_pem((const char *)pem, pemlen);
+            keycache_put(&s->w->decoded_keys, aad, sealed, slen, s->account_key);
+        }
         if (pem)
             xfree_secret(pem, pemlen);
         if (!s->account_key) {

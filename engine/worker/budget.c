@@ -192,9 +192,9 @@ static enum step_rc budget_wait(struct step *s, const struct budget_item *b, dou
              r->window_s, b->key);
     enum db_rc rc = db_budget_order_waiting(s->w->db, s->order_id, waiting);
     if (rc == DB_OK)
-        rc = db_job_reschedule(s->w->db, &s->job, delay_ms, s->job.attempts, s->job.polls, last);
+        rc = step_job_reschedule(s, delay_ms, s->job.attempts, s->job.polls, last);
     if (rc == DB_OK)
-        rc = db_commit(s->w->db);
+        rc = step_tx_commit(s);
     enum step_rc ret = rc == DB_OK ? STEP_RC_OK : step_tx_abort(s, rc);
     if (ret == STEP_RC_OK) {
         const char *ts = json_string_value(json_object_get(waiting, "until"));
@@ -245,13 +245,14 @@ bool budget_gate(struct step *s, enum step_rc *rc)
         *rc = budget_wait(s, &it.v[blocked], until, now);
     } else {
         drc = budget_take(s, &it);
-        if (drc == DB_OK)
+        /* An order that was held for the budget stops showing it. */
+        if (drc == DB_OK && json_is_true(json_object_get(s->order, "waiting_shown")))
             drc = db_budget_order_waiting(s->w->db, s->order_id, NULL);
         /* Pruning now and then keeps the table at what the windows can still count. */
         if (drc == DB_OK && it.n && rand() % 16 == 0)
             drc = db_budget_prune(s->w->db, ca->name, budget_longest_window(ca));
         if (drc == DB_OK)
-            drc = db_commit(s->w->db);
+            drc = step_tx_commit(s);
         if (drc == DB_OK) {
             pass = true;
             if (renewal)

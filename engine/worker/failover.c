@@ -57,9 +57,9 @@ bool step_failover(struct step *s)
     }
     enum db_rc rc = db_work_order_failover(s->w->db, s->order_id, entry, &next);
     if (rc == DB_OK)
-        rc = db_job_reschedule(s->w->db, &s->job, 0, 0, 0, detail);
+        rc = step_job_reschedule(s, 0, 0, 0, detail);
     if (rc == DB_OK)
-        rc = db_commit(s->w->db);
+        rc = step_tx_commit(s);
     json_decref(entry);
     if (rc != DB_OK) {
         step_tx_abort(s, rc);

@@ -141,15 +141,6 @@ int renew_pass(struct worker *w, int max)
     return n;
 }
 
-/* The wait until the next renewal falls due. */
-long renew_next_due_ms(struct worker *w)
-{
-    long ms = -1;
-    if (db_renew_next_due(w->db, &ms) != DB_OK)
-        return -1;
-    return ms;
-}
-
 /* Sets the backoff of the certificate a failed renewal order was made for. */
 enum db_rc renew_order_failed(struct step *s)
 {
@@ -177,12 +168,19 @@ enum db_rc renew_order_failed(struct step *s)
     return rc;
 }
 
-/* Gives the new certificate its renewal time and supersedes the one it renews, with certificate.renewed. */
+/* When a certificate valid from not_before to not_after is due for renewal (unix seconds, jittered). */
+long long renew_cert_at(long long not_before, long long not_after)
+{
+    return renew_time_due(not_before, not_after, renew_jitter());
+}
+
+/* Supersedes the certificate the order renews, with certificate.renewed; nothing for a first order. */
 enum db_rc renew_cert_issued(struct step *s, const char *cert_id, long long not_before, long long not_after)
 {
+    if (!step_order_str(s, "replaces_certificate_id"))
+        return DB_OK;
     json_t *old = NULL;
-    long long at = renew_time_due(not_before, not_after, renew_jitter());
-    enum db_rc rc = db_renew_issued(s->w->db, s->order_id, cert_id, at, &old);
+    enum db_rc rc = db_renew_superseded(s->w->db, s->order_id, cert_id, &old);
     if (rc != DB_OK || !old)
         return rc;
     char na[32], nb[32];

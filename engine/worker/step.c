@@ -34,15 +34,40 @@ const char *step_order_str(const struct step *s, const char *field)
     return json_string_value(json_object_get(s->order, field));
 }
 
-/* Opens the outcome transaction; a moved fencing token means another worker owns the step now. */
+/* Opens the outcome transaction; its fencing token is checked before it commits (step_tx_commit). */
 enum step_rc step_tx_begin(struct step *s)
 {
+    s->fenced = false;
     enum db_rc rc = db_begin(s->w->db);
-    if (rc == DB_OK)
-        rc = db_job_fence_check(s->w->db, &s->job);
     if (rc == DB_OK)
         return STEP_RC_OK;
     return step_tx_abort(s, rc);
+}
+
+/* (tx) Sets the job due again after delay_ms; its fencing token confirms the claim. */
+enum db_rc step_job_reschedule(struct step *s, long delay_ms, int attempts, int polls, const char *last_error)
+{
+    enum db_rc rc = db_job_reschedule(s->w->db, &s->job, delay_ms, attempts, polls, last_error);
+    s->fenced = s->fenced || rc == DB_OK;
+    return rc;
+}
+
+/* (tx) Removes the job; its fencing token confirms the claim. */
+enum db_rc step_job_delete(struct step *s)
+{
+    enum db_rc rc = db_job_delete(s->w->db, &s->job);
+    s->fenced = s->fenced || rc == DB_OK;
+    return rc;
+}
+
+/* (tx) Commits, checking the fencing token first unless a fenced job statement already did. */
+enum db_rc step_tx_commit(struct step *s)
+{
+    enum db_rc rc = s->fenced ? DB_OK : db_job_fence_check(s->w->db, &s->job);
+    if (rc == DB_OK)
+        rc = db_commit(s->w->db);
+    s->fenced = false;
+    return rc;
 }
 
 /* Rolls back; a lost fence is LOST, anything else a database trouble to retry. */
@@ -77,10 +102,10 @@ enum step_rc step_tx_finish_as(struct step *s, enum order_step next, enum order_
     if (rc == DB_OK && status_v == ORDER_ACTION_REQUIRED && (!was || strcmp(was, status) != 0))
         rc = step_event_order(s, "order.action_required", status, problem);
     if (rc == DB_OK)
-        rc = next == STEP_DONE ? db_job_delete(db, &s->job)
-                               : db_job_reschedule(db, &s->job, delay_ms, 0, polls, NULL);
+        rc = next == STEP_DONE ? step_job_delete(s)
+                               : step_job_reschedule(s, delay_ms, 0, polls, NULL);
     if (rc == DB_OK)
-        rc = db_commit(db);
+        rc = step_tx_commit(s);
     if (rc != DB_OK)
         return step_tx_abort(s, rc);
     return STEP_RC_OK;
@@ -265,9 +290,9 @@ static void step_end_retry(struct step *s, bool now)
     }
     /* Without the order row (it could not be read) only the job is rescheduled, uncounted. */
     if (rc == DB_OK)
-        rc = db_job_reschedule(db, &s->job, delay, s->order ? attempts : s->job.attempts, s->job.polls, detail);
+        rc = step_job_reschedule(s, delay, s->order ? attempts : s->job.attempts, s->job.polls, detail);
     if (rc == DB_OK)
-        rc = db_commit(db);
+        rc = step_tx_commit(s);
     if (rc != DB_OK)
         step_tx_abort(s, rc);
 }
@@ -288,9 +313,9 @@ enum step_rc step_tx_fail(struct step *s)
     if (rc == DB_OK)
         rc = renew_order_failed(s);
     if (rc == DB_OK)
-        rc = db_job_delete(db, &s->job);
+        rc = step_job_delete(s);
     if (rc == DB_OK)
-        rc = db_commit(db);
+        rc = step_tx_commit(s);
     return rc == DB_OK ? STEP_RC_OK : step_tx_abort(s, rc);
 }
 
@@ -319,9 +344,9 @@ static void step_end_restart(struct step *s)
         return;
     enum db_rc rc = db_work_order_restart(db, s->order_id);
     if (rc == DB_OK)
-        rc = db_job_reschedule(db, &s->job, 0, attempts, 0, "the CA lost the order");
+        rc = step_job_reschedule(s, 0, attempts, 0, "the CA lost the order");
     if (rc == DB_OK)
-        rc = db_commit(db);
+        rc = step_tx_commit(s);
     if (rc != DB_OK)
         step_tx_abort(s, rc);
 }
@@ -338,9 +363,9 @@ static enum step_rc step_dispatch(struct step *s)
             step_challenge_cleanup(s);
         if (step_tx_begin(s) != STEP_RC_OK)
             return STEP_RC_LOST;
-        enum db_rc rc = db_job_delete(s->w->db, &s->job);
+        enum db_rc rc = step_job_delete(s);
         if (rc == DB_OK)
-            rc = db_commit(s->w->db);
+            rc = step_tx_commit(s);
         return rc == DB_OK ? STEP_RC_OK : step_tx_abort(s, rc);
     }
     s->ca = worker_ca_get(s->w, step_order_str(s, "ca"));
@@ -434,9 +459,9 @@ void step_job_drop(struct step *s)
 {
     if (step_tx_begin(s) != STEP_RC_OK)
         return;
-    enum db_rc rc = db_job_delete(s->w->db, &s->job);
+    enum db_rc rc = step_job_delete(s);
     if (rc == DB_OK)
-        rc = db_commit(s->w->db);
+        rc = step_tx_commit(s);
     if (rc != DB_OK)
         step_tx_abort(s, rc);
 }
@@ -468,8 +493,7 @@ bool worker_run_one(struct worker *w)
     json_decref(s.authzs);
     json_decref(s.cert);
     json_decref(s.problem);
-    free(s.blobs.key_sealed);
-    free(s.blobs.csr_der);
+    db_order_blobs_free(&s.blobs);
     free(s.kid);
     step_dns_free(&s);
     EVP_PKEY_free(s.account_key);

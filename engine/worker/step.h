@@ -38,14 +38,25 @@ struct step {
     json_t *problem;        /* set before STEP_RC_FAIL / STEP_RC_RETRY */
     struct step_dns *dns;   /* the order's DNS provider, loaded on first use (step_dns.c) */
     int outcome;            /* the step function's enum step_rc, for the metrics; -1: none ran */
+    bool fenced;            /* the open transaction has confirmed the claim (step_tx_commit) */
 };
 
 /* Adds a line to the order's log (GET /v1/orders/{id}/log); never put a secret in it. */
 void step_log(struct step *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A string field of the order row. */
 const char *step_order_str(const struct step *s, const char *field);
-/* Opens the transaction of the step's outcome and checks the fencing token. */
+/*
+ * Opens the transaction of the step's outcome. The fencing token is checked before it
+ * commits: by the job's own update (step_job_reschedule, step_job_delete) or by
+ * step_tx_commit, so a worker whose lease was taken over commits nothing.
+ */
 enum step_rc step_tx_begin(struct step *s);
+/* (tx) Sets the job due again after delay_ms (fenced); DB_NOTFOUND when the claim was lost. */
+enum db_rc step_job_reschedule(struct step *s, long delay_ms, int attempts, int polls, const char *last_error);
+/* (tx) Removes the job (fenced); DB_NOTFOUND when the claim was lost. */
+enum db_rc step_job_delete(struct step *s);
+/* (tx) Commits, checking the fencing token first unless a fenced job statement already did. */
+enum db_rc step_tx_commit(struct step *s);
 /*
  * Moves the order to next (its status follows), sets the job due after delay_ms (polls as
  * given), and commits. For STEP_DONE the job is deleted.

@@ -27,14 +27,11 @@ static char *step_profiles_list(const struct acme_client *c)
     return out;
 }
 
-/* Loads the order's profile and the certificate it replaces, and checks the profile against the directory. */
+/* Takes the order's profile and the certificate it replaces (read with the order), and checks the profile. */
 enum step_rc step_order_opts_load(struct step *s, struct step_order_opts *o)
 {
     memset(o, 0, sizeof *o);
-    if (db_work_order_ari(s->w->db, s->order_id, &o->row) != DB_OK) {
-        s->problem = step_problem("database_unavailable", "cannot read the order's profile", true, NULL);
-        return STEP_RC_RETRY;
-    }
+    o->row = json_incref(s->order);
     const char *profile = json_string_value(json_object_get(o->row, "profile"));
     bool from_config = !profile;
     if (!profile)

@@ -32,8 +32,13 @@ static enum step_rc step_cert_key(struct step *s, EVP_PKEY **key)
         size_t pemlen = 0;
         /* Keys sealed before the AAD named the tenant: "order-key:<order id>". */
         char *legacy = xasprintf("order-key:%s", s->order_id);
-        if (seal_decrypt_legacy(&s->w->keys, s->blobs.key_sealed, s->blobs.key_len, aad, legacy, &pem, &pemlen))
+        /* Made or read by this worker at finalize: download checks the certificate against it. */
+        *key = keycache_get(&s->w->decoded_keys, aad, s->blobs.key_sealed, s->blobs.key_len);
+        if (!*key &&
+            seal_decrypt_legacy(&s->w->keys, s->blobs.key_sealed, s->blobs.key_len, aad, legacy, &pem, &pemlen)) {
             *key = key_from_pem((const char *)pem, pemlen);
+            keycache_put(&s->w->decoded_keys, aad, s->blobs.key_sealed, s->blobs.key_len, *key);
+        }
         free(legacy);
         if (pem)
             xfree_secret(pem, pemlen);
@@ -53,6 +58,8 @@ static enum step_rc step_cert_key(struct step *s, EVP_PKEY **key)
     bool ok = pem && seal_encrypt(&s->w->keys, pem, pemlen, aad, &sealed, &slen);
     if (pem)
         xfree_secret(pem, pemlen);
+    if (ok)
+        keycache_put(&s->w->decoded_keys, aad, sealed, slen, *key);
     free(aad);
     if (!ok) {
         s->problem = step_problem("internal", "cannot make the certificate key", true, NULL);
@@ -64,7 +71,7 @@ static enum step_rc step_cert_key(struct step *s, EVP_PKEY **key)
     if ((ret = step_tx_begin(s)) == STEP_RC_OK) {
         enum db_rc rc = db_work_order_key(s->w->db, s->order_id, sealed, slen);
         if (rc == DB_OK)
-            rc = db_commit(s->w->db);
+            rc = step_tx_commit(s);
         if (rc != DB_OK)
             ret = step_tx_abort(s, rc);
     }
@@ -169,7 +176,7 @@ static enum step_rc step_cert_expected_key(struct step *s, EVP_PKEY **key)
 static bool step_cert_check(struct step *s, const struct cert_info *ci, EVP_PKEY *key)
 {
     json_t *domains = json_object_get(s->order, "domains");
-    if (!cert_matches_key(ci->leaf_pem, key) || ci->n_names != json_array_size(domains))
+    if (!cert_info_matches_key(ci, key) || ci->n_names != json_array_size(domains))
         return false;
     for (size_t i = 0; i < json_array_size(domains); i++) {
         const char *want = json_string_value(json_array_get(domains, i));
@@ -214,20 +221,22 @@ static enum step_rc step_cert_store(struct step *s, const struct cert_info *ci)
         .key_type = step_order_str(s, "key_type"),
         .key_sealed = s->blobs.key_sealed, /* NULL with the customer's CSR: certmill never had the key */
         .key_len = s->blobs.key_len,
+        .renew_at = renew_cert_at((long long)ci->not_before, (long long)ci->not_after),
     };
+    char *ari_id = acme_ari_cert_id_x509(ci->leaf); /* NULL without AKI */
+    c.ari_cert_id = ari_id;
     enum step_rc ret = step_tx_begin(s);
-    if (ret != STEP_RC_OK)
+    if (ret != STEP_RC_OK) {
+        free(ari_id);
         return ret;
+    }
     char *cert_id = NULL;
-    char *ari_id = acme_ari_cert_id(ci->leaf_pem, strlen(ci->leaf_pem)); /* NULL without AKI */
     enum db_rc rc = db_work_cert_store(s->w->db, &c, &cert_id);
-    if (rc == DB_OK && ari_id)
-        rc = db_work_cert_ari_id(s->w->db, cert_id, ari_id);
     if (rc == DB_OK)
         rc = budget_record_issued(s); /* its reserved certificate slots count from now */
     if (rc == DB_OK)
         rc = step_cert_issued_event(s, cert_id, ci);
-    /* Its renewal time; the certificate it renews becomes superseded (certificate.renewed). */
+    /* The certificate it renews becomes superseded (certificate.renewed). */
     if (rc == DB_OK)
         rc = renew_cert_issued(s, cert_id, (long long)ci->not_before, (long long)ci->not_after);
     if (rc != DB_OK) {
@@ -235,10 +244,11 @@ static enum step_rc step_cert_store(struct step *s, const struct cert_info *ci)
         free(ari_id);
         return step_tx_abort(s, rc);
     }
+    /* In the transaction: the log line commits with the certificate (one commit, not two). */
+    step_log(s, "issued certificate %s (serial %s)", cert_id, ci->serial);
     ret = step_tx_finish(s, STEP_DONE, 0, 0);
     if (ret == STEP_RC_OK) {
         log_info("order %s: issued certificate %s (serial %s)", s->order_id, cert_id, ci->serial);
-        step_log(s, "issued certificate %s (serial %s)", cert_id, ci->serial);
         step_ari_fetch(s, cert_id, ari_id);
     }
     free(cert_id);

@@ -36,9 +36,9 @@ static void step_revoke_done(struct step *s)
         json_decref(d);
     }
     if (rc == DB_OK)
-        rc = db_job_delete(s->w->db, &s->job);
+        rc = step_job_delete(s);
     if (rc == DB_OK)
-        rc = db_commit(s->w->db);
+        rc = step_tx_commit(s);
     if (rc != DB_OK) {
         step_tx_abort(s, rc);
         return;
@@ -59,9 +59,9 @@ static void step_revoke_refused(struct step *s)
         return;
     enum db_rc rc = db_work_cert_revoke_refused(s->w->db, s->job.certificate_id, s->problem);
     if (rc == DB_OK)
-        rc = db_job_delete(s->w->db, &s->job);
+        rc = step_job_delete(s);
     if (rc == DB_OK)
-        rc = db_commit(s->w->db);
+        rc = step_tx_commit(s);
     if (rc != DB_OK)
         step_tx_abort(s, rc);
 }
@@ -85,9 +85,9 @@ static void step_revoke_retry(struct step *s, bool now)
              attempts, delay, detail ? detail : "?");
     if (step_tx_begin(s) != STEP_RC_OK)
         return;
-    enum db_rc rc = db_job_reschedule(s->w->db, &s->job, delay, attempts, 0, detail);
+    enum db_rc rc = step_job_reschedule(s, delay, attempts, 0, detail);
     if (rc == DB_OK)
-        rc = db_commit(s->w->db);
+        rc = step_tx_commit(s);
     if (rc != DB_OK)
         step_tx_abort(s, rc);
 }

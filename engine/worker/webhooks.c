@@ -6,6 +6,7 @@
  * after a backoff with jitter, and failed once three days of retries are over.
  */
 #include "worker.h"
+#include "base/clock.h"
 #include "wmetrics.h"
 
 #include "base/log.h"
@@ -123,13 +124,20 @@ static void worker_webhook_send(struct worker *w, struct db_delivery *d)
 /* Claims and sends one due delivery; false when none was due. */
 bool worker_webhook_run_one(struct worker *w)
 {
+    /* Between looks only a notification (a new delivery, a retry asked for) brings one forward. */
+    long long now = clock_now_ms();
+    if (now < w->webhook_check_ms)
+        return false;
     struct db_delivery d;
     int lease_s = (int)(w->cfg->webhook_timeout_ms / 1000) + 30;
     enum db_rc rc = db_delivery_claim(w->db, lease_s, &d);
     if (rc == DB_UNAVAILABLE)
         log_warn("webhooks: cannot claim a due delivery (database error; it is due again after its claim expires)");
-    if (rc != DB_OK)
+    if (rc != DB_OK) {
+        /* None due: the next look after a poll interval (retries come due on their own). */
+        w->webhook_check_ms = now + w->cfg->poll_interval_ms;
         return false;
+    }
     log_ctx_set_tenant(d.tenant_id);
     worker_webhook_send(w, &d);
     log_ctx_clear();

@@ -1,5 +1,6 @@
 /* wmetrics — the worker's metrics: ACME exchanges, steps, webhook deliveries, and their flush. */
 #include "wmetrics.h"
+#include "base/clock.h"
 
 #include "base/log.h"
 #include "base/metrics.h"
@@ -50,20 +51,12 @@ void wmetrics_webhook(bool ok, long code, bool refused)
         metrics_count("certmill_webhook_deliveries_total", labels, 1);
 }
 
-/* Milliseconds of a monotonic clock. */
-static long long wmetrics_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Flushes when due; a failure keeps the counts for the next try (logged once per outage). */
 void wmetrics_flush(struct worker *w, bool idle)
 {
     static long long last;
     static bool failed;
-    long long now = wmetrics_now_ms();
+    long long now = clock_now_ms();
     bool due = now - last >= WMETRICS_FLUSH_MS || (idle && now - last >= WMETRICS_IDLE_FLUSH_MS);
     if (!due || !metrics_pending())
         return;

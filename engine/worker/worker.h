@@ -6,6 +6,7 @@
 #include "base/config.h"
 #include "crypto/seal.h"
 #include "db.h"
+#include "keycache.h"
 #include "state.h"
 
 #include <jansson.h>
@@ -33,9 +34,11 @@ struct worker {
     size_t n_cas;
     struct dns_ctx *dns;  /* resolvers and timeouts of [dns] (wdns.c) */
     struct heartbeat *hb; /* keeps the lease of the running step (heartbeat.c); NULL: none */
+    struct keycache decoded_keys; /* account and certificate keys decoded before (keycache.c) */
+    long long webhook_check_ms; /* monotonic time of the next look for due deliveries (webhooks.c) */
 };
 
-/* Claims and sends one due webhook delivery (webhooks.c); false when none was due. */
+/* Claims and sends one due webhook delivery (webhooks.c); false when none was due or it is not time to look. */
 bool worker_webhook_run_one(struct worker *w);
 /* The delay before a delivery's next attempt after attempts failed ones (webhooks.c). */
 long worker_webhook_backoff_ms(long base_ms, int attempts);

@@ -64,6 +64,9 @@ def _config_through(stack_conf, socket_dir, passfiles, fcgi_sock):
         elif section == "api" and key == "fcgi_listen":
             line = f"fcgi_listen = {fcgi_sock}"
         out.append(line)
+        if m and section == "database":
+            # No named statements, no session locks: consecutive statements may meet other sessions.
+            out.append("transaction_pooling = yes")
     return "\n".join(out) + "\n"
 
 

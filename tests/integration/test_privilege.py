@@ -128,6 +128,7 @@ def test_api_role_appends_to_audit_log_only(role_db):
     # What the front never needs: ACME account keys, rate budgets, writing tenants or keys.
     assert refused(api, "SELECT key_sealed FROM acme_accounts")
     assert refused(api, "SELECT * FROM rate_events")
+    assert refused(api, "SELECT * FROM rate_buckets")
     assert refused(api, "UPDATE tenants SET name = name")
     assert refused(api, "UPDATE api_keys SET revoked_at = now() WHERE false")
     assert refused(api, "INSERT INTO api_keys (tenant_id, key_hash) VALUES ('x', '\\x00')")

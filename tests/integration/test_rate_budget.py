@@ -216,3 +216,43 @@ def test_a_second_taker_waits_for_the_first(new_tenant, db, stack):
         if held:
             cur.execute("DELETE FROM jobs WHERE order_id = %s", (held,))
             cur.execute("UPDATE orders SET status = 'cancelled' WHERE id = %s", (held,))
+
+
+def test_hourly_sums_follow_the_events(db):
+    """The hourly sums the budget check reads first (rate_buckets, migration 022) stay the
+    events grouped by hour whatever happens to them: recorded, a reservation confirmed
+    (dated anew, so it moves to this hour), pruned."""
+    ca = "bucket-" + os.urandom(4).hex()
+    cur = db.cursor()
+
+    def sums():
+        cur.execute("SELECT budget, key_md5, hour, n FROM rate_buckets WHERE ca = %s AND n <> 0 ORDER BY 1, 2, 3",
+                    (ca,))
+        kept = cur.fetchall()
+        cur.execute("SELECT budget, md5(key), date_trunc('hour', at, 'UTC'), count(*)::int FROM rate_events"
+                    " WHERE ca = %s GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", (ca,))
+        return kept, cur.fetchall()
+
+    try:
+        cur.execute("INSERT INTO rate_events (ca, budget, account, key, confirmed, at) VALUES"
+                    " (%s, 'new_orders', 't', 'acct', true, now() - interval '5 hours'),"
+                    " (%s, 'new_orders', 't', 'acct', true, now() - interval '1 hour'),"
+                    " (%s, 'new_orders', 't', 'acct', true, now()),"
+                    " (%s, 'certs_per_domain', '', 'example.test', false, now() - interval '2 hours'),"
+                    " (%s, 'certs_per_domain', '', 'example.test', false, now())", (ca,) * 5)
+        kept, events = sums()
+        assert kept == events and sum(r[3] for r in kept) == 5, (kept, events)
+        cur.execute("UPDATE rate_events SET confirmed = true, at = now() WHERE ca = %s AND NOT confirmed", (ca,))
+        kept, events = sums()
+        assert kept == events, (kept, events)
+        # both reservations now count in the hour of their confirmation
+        cur.execute("SELECT n FROM rate_buckets WHERE ca = %s AND budget = 'certs_per_domain' AND hour ="
+                    " (SELECT date_trunc('hour', max(at), 'UTC') FROM rate_events WHERE ca = %s"
+                    "  AND budget = 'certs_per_domain')", (ca, ca))
+        assert cur.fetchone()[0] == 2
+        cur.execute("DELETE FROM rate_events WHERE ca = %s AND at < now() - interval '3 hours'", (ca,))
+        kept, events = sums()
+        assert kept == events and sum(r[3] for r in kept) == 4, (kept, events)
+    finally:
+        cur.execute("DELETE FROM rate_events WHERE ca = %s", (ca,))
+        cur.execute("DELETE FROM rate_buckets WHERE ca = %s", (ca,))

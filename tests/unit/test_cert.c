@@ -257,16 +257,47 @@ static void test_parse_chain(void **state)
     assert_string_equal(ci.names[0], "a.example.test");
     assert_string_equal(ci.names[1], "127.0.0.1");
     assert_string_equal(ci.names[2], "b.example.test");
-    assert_true(cert_matches_key(ci.leaf_pem, leaf_key));
-    assert_false(cert_matches_key(ci.leaf_pem, ca_key));
-    assert_false(cert_matches_key(ci.chain_pem, leaf_key));
+    assert_true(cert_info_matches_key(&ci, leaf_key));
+    assert_false(cert_info_matches_key(&ci, ca_key));
     EVP_PKEY *other = key_generate(KEY_RSA_2048);
-    assert_false(cert_matches_key(ci.leaf_pem, other));
+    assert_false(cert_info_matches_key(&ci, other));
     EVP_PKEY_free(other);
-    assert_false(cert_matches_key("not a pem", leaf_key));
-    assert_false(cert_matches_key(NULL, leaf_key));
+    assert_false(cert_info_matches_key(&ci, NULL));
+    assert_false(cert_info_matches_key(NULL, leaf_key));
     cert_info_free(&ci);
     assert_null(ci.leaf_pem);
+    assert_null(ci.leaf);
+
+    /* A second certificate under the same issuers (the chain text as before): the chain
+     * comes from the thread's last one, the leaf is this one. */
+    EVP_PKEY *key2 = key_generate(KEY_EC_P256);
+    X509 *leaf2 = make_cert(key2, ca_key, ca, "c.example.test", "0123", "DNS:c.example.test", nb, na);
+    char *leaf2_pem = pem_of(leaf2);
+    char *chain2 = xasprintf("\n%s\nsome text between\n%s\n", leaf2_pem, ca_pem);
+    assert_true(cert_parse_chain(chain2, strlen(chain2), &ci));
+    assert_string_equal(ci.leaf_pem, leaf2_pem);
+    assert_string_equal(ci.chain_pem, ca_pem);
+    assert_string_equal(ci.serial, "123");
+    assert_int_equal(ci.n_names, 1);
+    assert_string_equal(ci.names[0], "c.example.test");
+    assert_true(cert_info_matches_key(&ci, key2));
+    assert_false(cert_info_matches_key(&ci, leaf_key));
+    cert_info_free(&ci);
+    /* The same issuers after a broken leaf: no certificate, whatever the thread read before. */
+    char *broken = xasprintf("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n\nsome text between\n%s\n",
+                             ca_pem);
+    assert_false(cert_parse_chain(broken, strlen(broken), &ci));
+    /* Other issuers: read afresh. */
+    char *chain3 = xasprintf("%s%s", leaf2_pem, leaf_pem);
+    assert_true(cert_parse_chain(chain3, strlen(chain3), &ci));
+    assert_string_equal(ci.chain_pem, leaf_pem);
+    cert_info_free(&ci);
+    free(chain3);
+    free(broken);
+    free(chain2);
+    free(leaf2_pem);
+    X509_free(leaf2);
+    EVP_PKEY_free(key2);
 
     /* Only the leaf: chain_pem is "". */
     assert_true(cert_parse_chain(leaf_pem, strlen(leaf_pem), &ci));
@@ -296,6 +327,7 @@ static void test_parse_chain(void **state)
     X509_free(ca);
     EVP_PKEY_free(ca_key);
     EVP_PKEY_free(leaf_key);
+    cert_chain_forget();
 }
 
 /* A serial of zero and one with the high bit set come out as lowercase hex without leading zeros. */
