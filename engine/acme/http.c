@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #define ACME_HEADER_VALUE_MAX 8192 /* longest header value we keep */
@@ -156,6 +157,22 @@ static char *acme_http_resolve(const char *base, const char *ref)
     return out;
 }
 
+/*
+ * Each connection to the CA closes with a reset (SO_LINGER 0): a request abandoned at its
+ * timeout leaves no bytes in the kernel's send queue to reach the CA later, after another
+ * worker has taken the step over (worker/ca.c keeps the timeout under the lease).
+ */
+static int acme_http_sockopt(void *clientp, curl_socket_t fd, curlsocktype purpose)
+{
+    (void)clientp;
+    if (purpose == CURLSOCKTYPE_IPCXN) {
+        struct linger l = { .l_onoff = 1, .l_linger = 0 };
+        if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l) != 0)
+            return CURL_SOCKOPT_ERROR;
+    }
+    return CURL_SOCKOPT_OK;
+}
+
 /* Sets the options every request shares; false when libcurl refuses one. */
 bool acme_http_setup(struct acme_client *c)
 {
@@ -176,7 +193,8 @@ bool acme_http_setup(struct acme_client *c)
               /* Redirects are not part of ACME, and would make Location ambiguous. */
               curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
               curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)ACME_MAX_RESPONSE) == CURLE_OK &&
-              curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK;
+              curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK &&
+              curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, acme_http_sockopt) == CURLE_OK;
     if (ok && c->trust_file)
         ok = curl_easy_setopt(h, CURLOPT_CAINFO, c->trust_file) == CURLE_OK;
     return ok;

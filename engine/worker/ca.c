@@ -15,10 +15,24 @@ struct worker_ca *worker_ca_get(struct worker *w, const char *name)
         if (strcmp(c->conf->name, name) != 0)
             continue;
         if (!c->client) {
+            /*
+             * A request to the CA ends (answered, or abandoned with its unsent bytes dropped)
+             * within two thirds of a lease: a worker cut off from the network with newOrder on
+             * the wire loses its lease only after that request can no longer reach the CA, so
+             * the worker taking the step over finds the CA order if there is one
+             * (step_adopt.c) instead of making a second. The heartbeat renews a lease every
+             * third of it, hence two thirds.
+             */
+            long cap = (long)w->cfg->lease_seconds * 2000 / 3;
+            long timeout = c->conf->timeout_ms > 0 && c->conf->timeout_ms < cap ? c->conf->timeout_ms : cap;
+            if (timeout != c->conf->timeout_ms)
+                log_warn("CA %s: requests time out after %ld ms, not timeout_ms = %ld: two thirds of "
+                         "[worker] lease_seconds = %d", c->conf->name, timeout, (long)c->conf->timeout_ms,
+                         (int)w->cfg->lease_seconds);
             struct acme_opts o = {
                 .directory_url = c->conf->directory,
                 .trust_file = c->conf->trust,
-                .timeout_ms = c->conf->timeout_ms,
+                .timeout_ms = timeout,
             };
             c->client = acme_client_new(&o);
             wmetrics_watch_ca(c);
