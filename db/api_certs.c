@@ -28,10 +28,11 @@ enum db_rc db_api_cert_get(struct db *db, const char *tenant_id, const char *id,
 enum db_rc db_api_cert_list(struct db *db, const char *tenant_id, const struct db_api_cert_filter *f,
                             const struct db_api_page *page, json_t **rows)
 {
-#define DB_API_CERT_LIST(source)                                                                          \
+#define DB_API_CERT_ROWS(source)                                                                          \
     "SELECT " DB_API_CERT_COLS ", c.created_at,"                                                          \
-    " (extract(epoch FROM c.created_at) * 1000000)::bigint AS " DB_API_CURSOR_KEY " FROM " source         \
-    " WHERE c.tenant_id = $1"                                                                            \
+    " (extract(epoch FROM c.created_at) * 1000000)::bigint AS " DB_API_CURSOR_KEY " FROM " source
+#define DB_API_CERT_LIST(source)                                                                          \
+    DB_API_CERT_ROWS(source) " WHERE c.tenant_id = $1"                                                                            \
     " AND ($2::text IS NULL OR c.status = $2)"                                                           \
     " AND ($3::text IS NULL OR c.domains @> ARRAY[$3::text])"                                            \
     " AND ($4::bigint IS NULL OR (c.created_at, c.id) <"                                                 \
@@ -47,14 +48,13 @@ enum db_rc db_api_cert_list(struct db *db, const char *tenant_id, const struct d
         DB_API_CERT_LIST("m c");
 #undef DB_API_CERT_LIST
     /* Without a filter: prepared statements whose one plan fits every call (see db_api_order_list). */
-    static const char sql_page[] = "SELECT " DB_API_CERT_COLS ", c.created_at,"
-        " (extract(epoch FROM c.created_at) * 1000000)::bigint AS " DB_API_CURSOR_KEY " FROM certificates c"
+    static const char sql_page[] = DB_API_CERT_ROWS("certificates c")
         " WHERE c.tenant_id = $1 ORDER BY c.created_at DESC, c.id DESC LIMIT $2::integer";
-    static const char sql_page_after[] = "SELECT " DB_API_CERT_COLS ", c.created_at,"
-        " (extract(epoch FROM c.created_at) * 1000000)::bigint AS " DB_API_CURSOR_KEY " FROM certificates c"
+    static const char sql_page_after[] = DB_API_CERT_ROWS("certificates c")
         " WHERE c.tenant_id = $1 AND (c.created_at, c.id) <"
         " (timestamptz 'epoch' + $3::bigint * interval '1 microsecond', $4::text)"
         " ORDER BY c.created_at DESC, c.id DESC LIMIT $2::integer";
+#undef DB_API_CERT_ROWS
     char cursor[32], limit[16];
     snprintf(cursor, sizeof cursor, "%lld", page->cursor_us);
     snprintf(limit, sizeof limit, "%d", page->limit + 1);

@@ -168,10 +168,11 @@ enum db_rc db_api_order_list(struct db *db, const char *tenant_id, const struct 
                              const struct db_api_page *page, json_t **rows)
 {
     /* Row comparison on (created_at, id) follows the orders_tenant_created index. */
-#define DB_API_ORDER_LIST(source)                                                                         \
+#define DB_API_ORDER_ROWS(source)                                                                         \
     "SELECT " DB_API_ORDER_COLS ", " DB_API_ORDER_TAIL ","                                                \
-    " (extract(epoch FROM o.created_at) * 1000000)::bigint AS " DB_API_CURSOR_KEY " FROM " source        \
-    " WHERE o.tenant_id = $1"                                                                            \
+    " (extract(epoch FROM o.created_at) * 1000000)::bigint AS " DB_API_CURSOR_KEY " FROM " source
+#define DB_API_ORDER_LIST(source)                                                                         \
+    DB_API_ORDER_ROWS(source) " WHERE o.tenant_id = $1"                                                                            \
     " AND ($2::text IS NULL OR o.status = $2)"                                                           \
     " AND ($3::text IS NULL OR o.customer_ref = $3)"                                                     \
     " AND ($4::bigint IS NULL OR (o.created_at, o.id) <"                                                 \
@@ -192,14 +193,13 @@ enum db_rc db_api_order_list(struct db *db, const char *tenant_id, const struct 
      * Without a filter, the panel's usual page: prepared statements whose one plan fits
      * every call (the tenant's created_at index, from the cursor when there is one).
      */
-    static const char sql_page[] = "SELECT " DB_API_ORDER_COLS ", " DB_API_ORDER_TAIL ","
-        " (extract(epoch FROM o.created_at) * 1000000)::bigint AS " DB_API_CURSOR_KEY " FROM orders o"
+    static const char sql_page[] = DB_API_ORDER_ROWS("orders o")
         " WHERE o.tenant_id = $1 ORDER BY o.created_at DESC, o.id DESC LIMIT $2::integer";
-    static const char sql_page_after[] = "SELECT " DB_API_ORDER_COLS ", " DB_API_ORDER_TAIL ","
-        " (extract(epoch FROM o.created_at) * 1000000)::bigint AS " DB_API_CURSOR_KEY " FROM orders o"
+    static const char sql_page_after[] = DB_API_ORDER_ROWS("orders o")
         " WHERE o.tenant_id = $1 AND (o.created_at, o.id) <"
         " (timestamptz 'epoch' + $3::bigint * interval '1 microsecond', $4::text)"
         " ORDER BY o.created_at DESC, o.id DESC LIMIT $2::integer";
+#undef DB_API_ORDER_ROWS
     char cursor[32], limit[16];
     snprintf(cursor, sizeof cursor, "%lld", page->cursor_us);
     snprintf(limit, sizeof limit, "%d", page->limit + 1);

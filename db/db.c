@@ -125,6 +125,12 @@ static bool db_server_lost(const PGconn *conn, const char *state)
            strcmp(state, "57P03") == 0 || strcmp(state, "25006") == 0;
 }
 
+/* True for a statement marked DB_CUSTOM_PLAN: planned for its parameters on every call. */
+static bool db_custom_plan(const char *sql)
+{
+    return strncmp(sql, DB_CUSTOM_PLAN, sizeof DB_CUSTOM_PLAN - 1) == 0;
+}
+
 /*
  * True for a statement that may run again after the server was lost mid-way: a plain
  * read outside a transaction (SELECT without FOR UPDATE/SHARE locks and without a
@@ -134,7 +140,7 @@ static bool db_server_lost(const PGconn *conn, const char *state)
  */
 static bool db_retry_safe(const char *sql)
 {
-    if (strncmp(sql, DB_CUSTOM_PLAN, sizeof DB_CUSTOM_PLAN - 1) == 0)
+    if (db_custom_plan(sql))
         sql += sizeof DB_CUSTOM_PLAN - 1;
     if (strncmp(sql, "SELECT ", 7) != 0)
         return false;
@@ -187,11 +193,11 @@ static PGresult *db_exec_prepared(struct db *db, const char *sql, int n, const c
     return PQexecPrepared(db->conn, name, n, params, lens, binary, 0);
 }
 
-/* Runs one parameterised statement and classifies a failure. */
-PGresult *db_exec(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
-                  const int *binary, enum db_rc *rc)
+/* Runs one statement, prepared when the connection and the statement allow, and classifies a failure. */
+static PGresult *db_exec_as(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
+                            const int *binary, bool may_prepare, enum db_rc *rc)
 {
-    bool prepare = db->prepare && strncmp(sql, DB_CUSTOM_PLAN, sizeof DB_CUSTOM_PLAN - 1) != 0;
+    bool prepare = may_prepare && db->prepare && !db_custom_plan(sql);
     *rc = DB_OK;
     /* At most one retry, for a read interrupted by a lost server (a restart, a failover). */
     for (int attempt = 0;; attempt++) {
@@ -235,6 +241,13 @@ PGresult *db_exec(struct db *db, const char *sql, int n, const char *const *para
         log_error("database: %s (sqlstate %s) in: %s", msg, code, first);
         return NULL;
     }
+}
+
+/* Runs one parameterised statement and classifies a failure. */
+PGresult *db_exec(struct db *db, const char *sql, int n, const char *const *params, const int *lens,
+                  const int *binary, enum db_rc *rc)
+{
+    return db_exec_as(db, sql, n, params, lens, binary, true, rc);
 }
 
 /* Runs a query for one row, converted to JSON. */
@@ -302,10 +315,8 @@ enum db_rc db_command(struct db *db, const char *sql, int n, const char *const *
 /* Runs a statement without parameters or results (transaction control): never prepared. */
 static enum db_rc db_simple(struct db *db, const char *sql)
 {
-    bool prepare = db->prepare;
-    db->prepare = false;
-    enum db_rc rc = db_command(db, sql, 0, NULL, NULL, NULL, false);
-    db->prepare = prepare;
+    enum db_rc rc;
+    PQclear(db_exec_as(db, sql, 0, NULL, NULL, NULL, false, &rc));
     return rc;
 }
 

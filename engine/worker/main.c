@@ -69,10 +69,10 @@ static void worker_idle(struct worker *w, long long next_pass)
     long ms = w->cfg->poll_interval_ms, due = -1;
     if (db_job_next_due(w->db, &due) == DB_OK && due >= 0 && due < ms)
         ms = due;
-    if (next_pass - now < ms)
-        ms = next_pass - now < 0 ? 0 : (long)(next_pass - now);
-    if (w->webhook_check_ms - now < ms)
-        ms = w->webhook_check_ms - now < 0 ? 0 : (long)(w->webhook_check_ms - now);
+    const long long at[] = { next_pass, w->webhook_check_ms };
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++)
+        if (at[i] - now < ms)
+            ms = at[i] <= now ? 0 : (long)(at[i] - now);
     if (ms > 0 && (db_job_wait(w->db, ms) & DB_WAKE_WEBHOOK))
         w->webhook_check_ms = 0;
 }
